@@ -1,0 +1,310 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// HashSize is the size of a block hash (SHA-256).
+const HashSize = sha256.Size
+
+// Hash names a block: the SHA-256 of its plaintext.
+type Hash [HashSize]byte
+
+// String returns the hash in lowercase hex.
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// HashOf returns the hash of data.
+func HashOf(data []byte) Hash { return sha256.Sum256(data) }
+
+// Errors returned by BlockStore.
+var (
+	// ErrCorrupt means a stored block no longer matches its hash.
+	ErrCorrupt = errors.New("block corrupted")
+	// ErrBlockNotFound means no file holds the block.
+	ErrBlockNotFound = errors.New("block not found")
+)
+
+// compressedSuffix marks a block file holding zstd-compressed data.
+const compressedSuffix = ".zst"
+
+// BlockStore stores content-addressed blocks as files under one directory.
+// It is safe for concurrent use.
+type BlockStore struct {
+	dir   string
+	level int // zstd level; 0 stores blocks uncompressed
+
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+
+	// locks serialises the existence check of a write with the collector's
+	// deletion of the same block.
+	locks [256]sync.Mutex
+
+	// OnCorrupt, if set, is called for every corrupted block found.
+	OnCorrupt func(Hash)
+}
+
+// OpenBlockStore opens the block directory dir. level is the zstd
+// compression level (0 for none, 1 to 19).
+func OpenBlockStore(dir string, level int) (*BlockStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	s := &BlockStore{dir: dir, level: level}
+	var err error
+	if level > 0 {
+		s.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("zstd encoder: %w", err)
+		}
+	}
+	s.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return s, nil
+}
+
+// Dir returns the directory the blocks live in.
+func (s *BlockStore) Dir() string { return s.dir }
+
+func (s *BlockStore) path(h Hash) string {
+	x := h.String()
+	return filepath.Join(s.dir, x[0:2], x[2:4], x)
+}
+
+func (s *BlockStore) lock(h Hash) *sync.Mutex { return &s.locks[h[0]] }
+
+// Write stores data and returns its hash. It returns only once the block is
+// on stable storage. Writing a block that is already stored only refreshes
+// its modification time (which keeps the collector away from it).
+func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
+	h := HashOf(data)
+	if err := ctx.Err(); err != nil {
+		return h, err
+	}
+	p := s.path(h)
+	mu := s.lock(h)
+	mu.Lock()
+	now := time.Now()
+	for _, candidate := range []string{p, p + compressedSuffix} {
+		if err := os.Chtimes(candidate, now, now); err == nil {
+			mu.Unlock()
+			return h, nil
+		}
+	}
+	mu.Unlock()
+
+	payload, suffix := data, ""
+	if s.enc != nil {
+		c := s.enc.EncodeAll(data, make([]byte, 0, len(data)/2))
+		if len(c) < len(data)*9/10 { // keep compression only when it pays
+			payload, suffix = c, compressedSuffix
+		}
+	}
+	if err := s.writeFile(p+suffix, payload); err != nil {
+		return h, fmt.Errorf("write block %s: %w", h, err)
+	}
+	return h, nil
+}
+
+// writeFile writes payload to path atomically and durably.
+func (s *BlockStore) writeFile(path string, payload []byte) error {
+	dir := filepath.Dir(path)
+	if err := ensureDir(dir); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(payload); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return syncDir(dir)
+}
+
+// ensureDir creates dir and its parent below the store root, fsyncing the
+// parents so the new entries survive a crash.
+func ensureDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	parent := filepath.Dir(dir)
+	if err := syncDir(filepath.Dir(parent)); err != nil {
+		return err
+	}
+	if err := syncDir(parent); err != nil {
+		return err
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Read returns the block's plaintext, verified against its hash. A
+// mismatch returns ErrCorrupt (and calls OnCorrupt); a missing block
+// returns ErrBlockNotFound.
+func (s *BlockStore) Read(ctx context.Context, h Hash) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := s.path(h)
+	data, err := os.ReadFile(p)
+	compressed := false
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = os.ReadFile(p + compressedSuffix)
+		compressed = true
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("block %s: %w", h, ErrBlockNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read block %s: %w", h, err)
+	}
+	if compressed {
+		data, err = s.dec.DecodeAll(data, nil)
+		if err != nil {
+			s.corrupt(h)
+			return nil, fmt.Errorf("block %s: decompress: %v: %w", h, err, ErrCorrupt)
+		}
+	}
+	if HashOf(data) != h {
+		s.corrupt(h)
+		return nil, fmt.Errorf("block %s: %w", h, ErrCorrupt)
+	}
+	return data, nil
+}
+
+func (s *BlockStore) corrupt(h Hash) {
+	if s.OnCorrupt != nil {
+		s.OnCorrupt(h)
+	}
+}
+
+// Has reports whether a file for the block exists (it is not verified).
+func (s *BlockStore) Has(h Hash) bool {
+	p := s.path(h)
+	for _, candidate := range []string{p, p + compressedSuffix} {
+		if _, err := os.Stat(candidate); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteIfIdle removes the block's file if it was not written since
+// notAfter. It reports whether a file was removed.
+func (s *BlockStore) deleteIfIdle(h Hash, notAfter time.Time) (bool, error) {
+	mu := s.lock(h)
+	mu.Lock()
+	defer mu.Unlock()
+	p := s.path(h)
+	removed := false
+	for _, candidate := range []string{p, p + compressedSuffix} {
+		st, err := os.Stat(candidate)
+		if err != nil {
+			continue
+		}
+		if st.ModTime().After(notAfter) {
+			return false, nil
+		}
+		if err := os.Remove(candidate); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("delete block %s: %w", h, err)
+		}
+		removed = true
+	}
+	return removed, nil
+}
+
+// Walk calls fn for every stored block hash. It stops at the first error.
+func (s *BlockStore) Walk(ctx context.Context, fn func(Hash) error) error {
+	return filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		name, _ = strings.CutSuffix(name, compressedSuffix)
+		raw, err := hex.DecodeString(name)
+		if err != nil || len(raw) != HashSize {
+			return nil // temp files and strangers
+		}
+		var h Hash
+		copy(h[:], raw)
+		return fn(h)
+	})
+}
+
+// Scrub re-reads every block and reports how many were checked and how
+// many were corrupted. Corrupted files are moved aside (suffix .corrupted)
+// so that a replica can supply the block again.
+func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted int)) (checked, corrupted int, err error) {
+	err = s.Walk(ctx, func(h Hash) error {
+		_, rerr := s.Read(ctx, h)
+		checked++
+		if errors.Is(rerr, ErrCorrupt) {
+			corrupted++
+			p := s.path(h)
+			for _, c := range []string{p, p + compressedSuffix} {
+				_ = os.Rename(c, c+".corrupted")
+			}
+		} else if rerr != nil && !errors.Is(rerr, ErrBlockNotFound) {
+			return rerr
+		}
+		if progress != nil && checked%1000 == 0 {
+			progress(checked, corrupted)
+		}
+		return nil
+	})
+	return checked, corrupted, err
+}
+

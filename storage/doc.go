@@ -1,0 +1,25 @@
+// Package storage is a node's local persistence: metadata in one bbolt
+// database and data blocks as content-addressed files.
+//
+// # Basics
+//
+// DB wraps a bbolt database. Writes go through DB.Batch, so concurrent
+// writers share one commit (and one fsync); reads use DB.View. Values must
+// be copied out of a transaction before it ends.
+//
+// BlockStore keeps each data block in a file named by the SHA-256 of its
+// plaintext under dir/hh/hh/. A block is written to a temporary file,
+// fsynced, renamed into place and its directory fsynced, so a block that a
+// caller was told is stored survives a crash. Every read re-hashes the
+// block: a corrupted block is never returned (ErrCorrupt).
+//
+// Reference counts (RefCounts) live in the metadata database. A block whose
+// count drops to zero is deleted by the collector only after a delay and
+// only if its file has not been written again in that time, so a block
+// being re-used by a concurrent upload is never lost.
+//
+// # Caveats
+//
+// storage knows nothing about tables, objects or S3. Callers own the
+// mapping from their data to blocks.
+package storage

@@ -1,0 +1,50 @@
+package table
+
+import (
+	"crypto/sha256"
+)
+
+// Entry is one row of a table. Merge must be commutative, associative and
+// idempotent; it must not modify its receiver or argument.
+type Entry[E any] interface {
+	PartitionKey() []byte
+	SortKey() []byte
+	Merge(other E) E
+	// IsTombstone reports whether the entry only records a deletion.
+	IsTombstone() bool
+}
+
+// Schema describes a table.
+type Schema[E Entry[E]] struct {
+	// Name names the table; it is the bbolt bucket name and the name
+	// replicas use to route writes.
+	Name string
+	// Encode and Decode convert entries to and from their stored form.
+	// Stored forms must start with a format version.
+	Encode func(E) ([]byte, error)
+	Decode func([]byte) (E, error)
+	// Updated, if set, is called in the local transaction that changed an
+	// entry, with the previous value (nil for a new entry) and the merged
+	// value. It may enqueue follow-up work with tx.Enqueue.
+	Updated func(tx *Tx, old *E, merged E) error
+}
+
+// PartitionHash is the hash of a partition key; its first byte is the
+// partition number.
+type PartitionHash [32]byte
+
+// HashPartitionKey returns the hash of pk.
+func HashPartitionKey(pk []byte) PartitionHash { return sha256.Sum256(pk) }
+
+// Partition returns the partition number (0..255) of the hash.
+func (h PartitionHash) Partition() uint8 { return h[0] }
+
+// storageKey is where an entry lives in its table's bbolt bucket: the
+// partition key hash followed by the sort key, so the entries of one
+// partition key are contiguous and ordered by sort key.
+func storageKey(pk, sk []byte) []byte {
+	h := HashPartitionKey(pk)
+	k := make([]byte, 0, len(h)+len(sk))
+	k = append(k, h[:]...)
+	return append(k, sk...)
+}

@@ -1,0 +1,306 @@
+package table
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/garage-web/garage-web/storage"
+)
+
+// Node is one replica holder, seen from a table client. The local node
+// implements it directly (Local); remote nodes implement it over RPC.
+type Node interface {
+	// ID names the node.
+	ID() string
+	// Update merges encoded entries into the named table and returns once
+	// they are on stable storage.
+	Update(ctx context.Context, table string, values [][]byte) error
+	// Get returns the encoded entry, or nil if the node has none.
+	Get(ctx context.Context, table string, pk, sk []byte) ([]byte, error)
+	// Range returns encoded entries of partition key pk, in sort-key order
+	// (reversed if q.Reverse).
+	Range(ctx context.Context, table string, pk []byte, q RangeQuery) ([][]byte, error)
+}
+
+// RangeQuery selects entries of one partition key.
+type RangeQuery struct {
+	// Start is the first sort key to return (the last one if Reverse);
+	// nil starts at the beginning (end) of the range.
+	Start []byte
+	// Prefix limits the range to sort keys with this prefix.
+	Prefix []byte
+	// Filter names a filter of the schema (see Schema.Filters); "" keeps
+	// every entry that is not a tombstone.
+	Filter string
+	// Limit is the maximum number of entries returned (0: no limit).
+	Limit int
+	// Reverse walks sort keys downwards.
+	Reverse bool
+}
+
+// Tx is a local transaction, given to Updated hooks.
+type Tx struct {
+	bolt     *bolt.Tx
+	now      time.Time
+	enqueued bool
+}
+
+// Bolt returns the underlying bbolt transaction, for hooks that keep local
+// state next to the table (such as block reference counts).
+func (tx *Tx) Bolt() *bolt.Tx { return tx.bolt }
+
+// Now returns the time the transaction started.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Enqueue records work of the given kind, committed atomically with the
+// transaction, to be carried out by the handler registered for kind.
+func (tx *Tx) Enqueue(kind string, payload []byte) error {
+	b := tx.bolt.Bucket(queueBucket)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	var k [8]byte
+	putUint64(k[:], seq)
+	v := make([]byte, 0, 1+len(kind)+len(payload))
+	v = append(v, byte(len(kind)))
+	v = append(v, kind...)
+	v = append(v, payload...)
+	tx.enqueued = true
+	return b.Put(k[:], v)
+}
+
+// localTable is the type-erased local side of a table.
+type localTable interface {
+	apply(tx *Tx, value []byte) error
+	keep(filter string, value []byte) (bool, error)
+}
+
+// Local is this node's replica of every table, over the metadata DB.
+type Local struct {
+	id     string
+	db     *storage.DB
+	log    *slog.Logger
+	now    func() time.Time
+	mu     sync.RWMutex
+	tables map[string]localTable
+	queue  *Queue
+}
+
+// NewLocal returns the local node with the given id over db.
+func NewLocal(id string, db *storage.DB, log *slog.Logger) (*Local, error) {
+	l := &Local{id: id, db: db, log: log, now: time.Now, tables: map[string]localTable{}}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(queueBucket)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("create queue bucket: %w", err)
+	}
+	l.queue = newQueue(l)
+	return l, nil
+}
+
+// ID returns the node id.
+func (l *Local) ID() string { return l.id }
+
+// Queue returns the local work queue that hooks enqueue into.
+func (l *Local) Queue() *Queue { return l.queue }
+
+func (l *Local) register(name string, t localTable) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, dup := l.tables[name]; dup {
+		return fmt.Errorf("table %q registered twice", name)
+	}
+	if err := l.db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte(name))
+		return err
+	}); err != nil {
+		return fmt.Errorf("create table %q: %w", name, err)
+	}
+	l.tables[name] = t
+	return nil
+}
+
+func (l *Local) table(name string) (localTable, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	t, ok := l.tables[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown table %q", name)
+	}
+	return t, nil
+}
+
+// Update implements Node: it merges values into the table in one batched
+// transaction and returns after the commit.
+func (l *Local) Update(ctx context.Context, table string, values [][]byte) error {
+	t, err := l.table(table)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	enqueued := false
+	err = l.db.Batch(func(btx *bolt.Tx) error {
+		tx := &Tx{bolt: btx, now: l.now()}
+		for _, v := range values {
+			if err := t.apply(tx, v); err != nil {
+				return err
+			}
+		}
+		enqueued = enqueued || tx.enqueued
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
+	}
+	if enqueued {
+		l.queue.wake()
+	}
+	return nil
+}
+
+// Get implements Node.
+func (l *Local) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := l.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(table))
+		if b == nil {
+			return fmt.Errorf("unknown table %q", table)
+		}
+		if v := b.Get(storageKey(pk, sk)); v != nil {
+			out = bytes.Clone(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Range implements Node.
+func (l *Local) Range(ctx context.Context, table string, pk []byte, q RangeQuery) ([][]byte, error) {
+	t, err := l.table(table)
+	if err != nil {
+		return nil, err
+	}
+	h := HashPartitionKey(pk)
+	base := h[:]
+	prefix := append(bytes.Clone(base), q.Prefix...)
+	var out [][]byte
+	err = l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket([]byte(table)).Cursor()
+		k, v := seekRange(c, base, prefix, q)
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, q.Reverse) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ok, err := t.keep(q.Filter, v)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			out = append(out, bytes.Clone(v))
+			if q.Limit > 0 && len(out) >= q.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// seekRange positions c on the first entry of the query's range.
+func seekRange(c *bolt.Cursor, base, prefix []byte, q RangeQuery) ([]byte, []byte) {
+	if !q.Reverse {
+		start := prefix
+		if q.Start != nil {
+			if s := append(bytes.Clone(base), q.Start...); bytes.Compare(s, prefix) > 0 {
+				start = s
+			}
+		}
+		return c.Seek(start)
+	}
+	if q.Start == nil {
+		return seekLastWithPrefix(c, prefix)
+	}
+	s := append(bytes.Clone(base), q.Start...)
+	switch {
+	case bytes.HasPrefix(s, prefix):
+		k, v := c.Seek(s)
+		if k == nil {
+			return c.Last()
+		}
+		if !bytes.Equal(k, s) {
+			return c.Prev()
+		}
+		return k, v
+	case bytes.Compare(s, prefix) < 0:
+		return nil, nil
+	default:
+		return seekLastWithPrefix(c, prefix)
+	}
+}
+
+func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
+	if reverse {
+		return c.Prev()
+	}
+	return c.Next()
+}
+
+// seekLastWithPrefix positions c on the last key with the prefix.
+func seekLastWithPrefix(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
+	end := prefixEnd(prefix)
+	var k, v []byte
+	if end == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Seek(end)
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	}
+	return k, v
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p,
+// or nil if there is none.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+func putUint64(b []byte, v uint64) {
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(v)
+		v >>= 8
+	}
+}
+
+func getUint64(b []byte) uint64 {
+	var v uint64
+	for _, x := range b[:8] {
+		v = v<<8 | uint64(x)
+	}
+	return v
+}

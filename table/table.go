@@ -1,0 +1,450 @@
+package table
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+)
+
+// ErrQuorum means too few replicas answered for the operation to succeed.
+var ErrQuorum = errors.New("quorum not reached")
+
+// Placement maps partitions to replicas.
+type Placement interface {
+	// Nodes returns the replicas of the partition of h, preferred first.
+	Nodes(h PartitionHash) []Node
+	ReadQuorum() int
+	WriteQuorum() int
+}
+
+// Table is a replicated table of entries of type E.
+type Table[E Entry[E]] struct {
+	schema    Schema[E]
+	placement Placement
+	filters   map[string]func(E) bool
+	log       *slog.Logger
+	repairs   sync.WaitGroup
+}
+
+// Options configure a table.
+type Options[E Entry[E]] struct {
+	// Filters are named range filters (RangeQuery.Filter). The empty name
+	// always means "not a tombstone".
+	Filters map[string]func(E) bool
+}
+
+// New registers the table with the local node and returns its client.
+func New[E Entry[E]](schema Schema[E], local *Local, placement Placement, opts Options[E]) (*Table[E], error) {
+	t := &Table[E]{schema: schema, placement: placement, filters: opts.Filters, log: local.log.With("table", schema.Name)}
+	if err := local.register(schema.Name, &localImpl[E]{t: t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Name returns the table name.
+func (t *Table[E]) Name() string { return t.schema.Name }
+
+// Insert merges entries into the table and returns once every entry is on
+// stable storage at a write quorum of its replicas.
+func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
+	type group struct {
+		nodes  []Node
+		values [][]byte
+	}
+	groups := map[PartitionHash]*group{}
+	var order []PartitionHash
+	for _, e := range entries {
+		v, err := t.schema.Encode(e)
+		if err != nil {
+			return fmt.Errorf("encode %s entry: %w", t.schema.Name, err)
+		}
+		h := HashPartitionKey(e.PartitionKey())
+		g, ok := groups[h]
+		if !ok {
+			g = &group{nodes: t.placement.Nodes(h)}
+			groups[h] = g
+			order = append(order, h)
+		}
+		g.values = append(g.values, v)
+	}
+	if len(order) == 1 {
+		g := groups[order[0]]
+		return t.write(ctx, g.nodes, g.values)
+	}
+	errs := make([]error, len(order))
+	var wg sync.WaitGroup
+	for i, h := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := groups[h]
+			errs[i] = t.write(ctx, g.nodes, g.values)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// write sends values to every node and waits for the write quorum.
+func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) error {
+	quorum := min(t.placement.WriteQuorum(), len(nodes))
+	if len(nodes) == 1 {
+		return nodes[0].Update(ctx, t.schema.Name, values)
+	}
+	results := make(chan error, len(nodes))
+	for _, n := range nodes {
+		go func() {
+			// Replicas beyond the quorum finish in the background.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			err := n.Update(wctx, t.schema.Name, values)
+			if err != nil {
+				err = fmt.Errorf("node %s: %w", n.ID(), err)
+			}
+			results <- err
+		}()
+	}
+	ok, failed := 0, 0
+	var errs []error
+	for ok < quorum {
+		select {
+		case err := <-results:
+			if err == nil {
+				ok++
+				continue
+			}
+			failed++
+			errs = append(errs, err)
+			if len(nodes)-failed < quorum {
+				return fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok, quorum, errors.Join(errs...))
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// answer is one replica's reply to a read.
+type answer struct {
+	node   Node
+	values [][]byte
+	err    error
+}
+
+// readQuorum asks replicas until a read quorum answered.
+func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(context.Context, Node) ([][]byte, error)) ([]answer, error) {
+	quorum := min(t.placement.ReadQuorum(), len(nodes))
+	if len(nodes) == 1 {
+		vs, err := ask(ctx, nodes[0])
+		if err != nil {
+			return nil, err
+		}
+		return []answer{{node: nodes[0], values: vs}}, nil
+	}
+	ch := make(chan answer, len(nodes))
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, n := range nodes {
+		go func() {
+			vs, err := ask(rctx, n)
+			ch <- answer{node: n, values: vs, err: err}
+		}()
+	}
+	var got []answer
+	var errs []error
+	for range nodes {
+		a := <-ch
+		if a.err != nil {
+			errs = append(errs, fmt.Errorf("node %s: %w", a.node.ID(), a.err))
+			if len(nodes)-len(errs) < quorum {
+				return nil, fmt.Errorf("read %s: %w: %w", t.schema.Name, ErrQuorum, errors.Join(errs...))
+			}
+			continue
+		}
+		got = append(got, a)
+		if len(got) >= quorum {
+			return got, nil
+		}
+	}
+	return nil, fmt.Errorf("read %s: %w", t.schema.Name, ErrQuorum)
+}
+
+// Get returns the merged entry at (pk, sk) from a read quorum.
+func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
+	var zero E
+	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
+		v, err := n.Get(ctx, t.schema.Name, pk, sk)
+		if v == nil {
+			return nil, err
+		}
+		return [][]byte{v}, err
+	})
+	if err != nil {
+		return zero, false, err
+	}
+	merged, found, err := t.mergeAnswers(ctx, answers, 0)
+	if err != nil || !found {
+		return zero, false, err
+	}
+	return merged, true, nil
+}
+
+// mergeAnswers merges the i-th value of every answer's list as one entry
+// (used by Get) and repairs replicas that were behind.
+func (t *Table[E]) mergeAnswers(ctx context.Context, answers []answer, i int) (E, bool, error) {
+	var merged E
+	found := false
+	for _, a := range answers {
+		if len(a.values) <= i {
+			continue
+		}
+		e, err := t.schema.Decode(a.values[i])
+		if err != nil {
+			return merged, false, fmt.Errorf("decode %s entry from %s: %w", t.schema.Name, a.node.ID(), err)
+		}
+		if !found {
+			merged, found = e, true
+		} else {
+			merged = merged.Merge(e)
+		}
+	}
+	if !found || len(answers) == 1 {
+		return merged, found, nil
+	}
+	enc, err := t.schema.Encode(merged)
+	if err != nil {
+		return merged, true, err
+	}
+	for _, a := range answers {
+		if len(a.values) <= i || !bytes.Equal(a.values[i], enc) {
+			t.repair(ctx, a.node, [][]byte{enc})
+		}
+	}
+	return merged, true, nil
+}
+
+// repair writes merged values back to a stale replica in the background.
+func (t *Table[E]) repair(ctx context.Context, n Node, values [][]byte) {
+	t.repairs.Add(1)
+	go func() {
+		defer t.repairs.Done()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := n.Update(rctx, t.schema.Name, values); err != nil {
+			t.log.Warn("read repair failed", "node", n.ID(), "err", err)
+		}
+	}()
+}
+
+// WaitRepairs waits for background read repairs (used by tests and on
+// shutdown).
+func (t *Table[E]) WaitRepairs() { t.repairs.Wait() }
+
+// FilterAll is the filter name that keeps every entry, tombstones included.
+const FilterAll = "*"
+
+// Range returns the merged entries of partition key pk selected by q, from
+// a read quorum.
+//
+// With several replicas, each one is asked for every entry in the range,
+// tombstones included, and the filter is applied after merging: a replica
+// that missed a deletion must not resurrect the entry.
+func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, error) {
+	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	if len(nodes) == 1 {
+		vs, err := nodes[0].Range(ctx, t.schema.Name, pk, q)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]E, 0, len(vs))
+		for _, v := range vs {
+			e, err := t.schema.Decode(v)
+			if err != nil {
+				return nil, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
+			}
+			out = append(out, e)
+		}
+		return out, nil
+	}
+	var out []E
+	sub := q
+	sub.Filter = FilterAll
+	var skip []byte // reverse paging: the inclusive start already returned
+	for {
+		answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
+			return n.Range(ctx, t.schema.Name, pk, sub)
+		})
+		if err != nil {
+			return nil, err
+		}
+		page, cut, err := t.mergeRanges(ctx, answers, sub)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page {
+			if skip != nil && bytes.Equal(e.SortKey(), skip) {
+				continue
+			}
+			if t.keep(q.Filter, e) {
+				out = append(out, e)
+				if q.Limit > 0 && len(out) >= q.Limit {
+					return out, nil
+				}
+			}
+		}
+		if cut == nil {
+			return out, nil
+		}
+		if q.Reverse {
+			sub.Start, skip = cut, cut
+		} else {
+			sub.Start = append(bytes.Clone(cut), 0)
+		}
+	}
+}
+
+// mergeRanges merges several replicas' answers to a range query by sort
+// key. When some replica stopped at the limit, it returns the last sort key
+// up to which the merged page is complete (nil when the range is done).
+func (t *Table[E]) mergeRanges(ctx context.Context, answers []answer, q RangeQuery) ([]E, []byte, error) {
+	type item struct {
+		e      E
+		raw    map[int][]byte
+		merged bool
+	}
+	bySK := map[string]*item{}
+	for ai, a := range answers {
+		for _, v := range a.values {
+			e, err := t.schema.Decode(v)
+			if err != nil {
+				return nil, nil, fmt.Errorf("decode %s entry from %s: %w", t.schema.Name, a.node.ID(), err)
+			}
+			sk := string(e.SortKey())
+			if it, ok := bySK[sk]; ok {
+				it.e = it.e.Merge(e)
+				it.raw[ai] = v
+			} else {
+				bySK[sk] = &item{e: e, raw: map[int][]byte{ai: v}}
+			}
+		}
+	}
+	keys := make([]string, 0, len(bySK))
+	for k := range bySK {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if q.Reverse {
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	// Each replica stopped at q.Limit of its own entries: past the smallest
+	// last key among replicas that hit the limit, the union is incomplete.
+	var cut *string
+	if q.Limit > 0 {
+		for _, a := range answers {
+			if len(a.values) >= q.Limit {
+				last, err := t.schema.Decode(a.values[len(a.values)-1])
+				if err != nil {
+					return nil, nil, err
+				}
+				sk := string(last.SortKey())
+				if cut == nil || (!q.Reverse && sk < *cut) || (q.Reverse && sk > *cut) {
+					cut = &sk
+				}
+			}
+		}
+	}
+	stale := map[int][][]byte{}
+	var out []E
+	for _, k := range keys {
+		if cut != nil && ((!q.Reverse && k > *cut) || (q.Reverse && k < *cut)) {
+			break
+		}
+		it := bySK[k]
+		enc, err := t.schema.Encode(it.e)
+		if err != nil {
+			return nil, nil, err
+		}
+		for ai := range answers {
+			if !bytes.Equal(it.raw[ai], enc) {
+				stale[ai] = append(stale[ai], enc)
+			}
+		}
+		out = append(out, it.e)
+	}
+	for ai, vs := range stale {
+		t.repair(ctx, answers[ai].node, vs)
+	}
+	if cut == nil {
+		return out, nil, nil
+	}
+	return out, []byte(*cut), nil
+}
+
+func (t *Table[E]) keep(filter string, e E) bool {
+	if filter == FilterAll {
+		return true
+	}
+	if filter == "" {
+		return !e.IsTombstone()
+	}
+	if f, ok := t.filters[filter]; ok {
+		return f(e)
+	}
+	return false
+}
+
+// localImpl applies writes of table t to the local store.
+type localImpl[E Entry[E]] struct{ t *Table[E] }
+
+func (l *localImpl[E]) apply(tx *Tx, value []byte) error {
+	s := l.t.schema
+	e, err := s.Decode(value)
+	if err != nil {
+		return fmt.Errorf("decode %s entry: %w", s.Name, err)
+	}
+	b := tx.bolt.Bucket([]byte(s.Name))
+	key := storageKey(e.PartitionKey(), e.SortKey())
+	oldRaw := b.Get(key)
+	var old *E
+	merged := e
+	if oldRaw != nil {
+		o, err := s.Decode(oldRaw)
+		if err != nil {
+			return fmt.Errorf("decode stored %s entry: %w", s.Name, err)
+		}
+		old = &o
+		merged = o.Merge(e)
+	}
+	enc, err := s.Encode(merged)
+	if err != nil {
+		return fmt.Errorf("encode %s entry: %w", s.Name, err)
+	}
+	if oldRaw != nil && bytes.Equal(enc, oldRaw) {
+		return nil // nothing new
+	}
+	if err := b.Put(key, enc); err != nil {
+		return err
+	}
+	if s.Updated != nil {
+		return s.Updated(tx, old, merged)
+	}
+	return nil
+}
+
+func (l *localImpl[E]) keep(filter string, value []byte) (bool, error) {
+	e, err := l.t.schema.Decode(value)
+	if err != nil {
+		return false, err
+	}
+	return l.t.keep(filter, e), nil
+}
