@@ -307,4 +307,3 @@ func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted
 	})
 	return checked, corrupted, err
 }
-

@@ -19,10 +19,10 @@ type counter struct {
 	V      crdt.LWW[string]
 }
 
-func (c counter) PartitionKey() []byte       { return []byte(c.PK) }
-func (c counter) SortKey() []byte            { return []byte(c.SK) }
-func (c counter) Merge(o counter) counter    { c.V = c.V.Merge(o.V); return c }
-func (c counter) IsTombstone() bool          { return c.V.Value == "" }
+func (c counter) PartitionKey() []byte        { return []byte(c.PK) }
+func (c counter) SortKey() []byte             { return []byte(c.SK) }
+func (c counter) Merge(o counter) counter     { c.V = c.V.Merge(o.V); return c }
+func (c counter) IsTombstone() bool           { return c.V.Value == "" }
 func encodeCounter(c counter) ([]byte, error) { return json.Marshal(c) }
 func decodeCounter(b []byte) (counter, error) {
 	var c counter
@@ -163,7 +163,7 @@ func TestRange(t *testing.T) {
 	}
 	mustInsert(t, tables[0], counter{PK: "other", SK: "a/0", V: crdt.NewLWW(1, "x")})
 	mustInsert(t, tables[0], counter{PK: "p", SK: "a/2", V: crdt.NewLWW(2, "")}) // tombstone
-	nodes[1].down = true // one replica down: still a quorum
+	nodes[1].down = true                                                         // one replica down: still a quorum
 	cases := []struct {
 		name string
 		q    RangeQuery
