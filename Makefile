@@ -1,0 +1,56 @@
+# garage-web build, test and lint entry points. `make test` is what CI runs
+# (through .ci/run). Keep one target per job; list variables are meant to be
+# appended to by whoever adds a package, fuzz target or benchmark.
+
+GO       ?= go
+BIN      := bin/garage-web
+# Extra flags for every `go test` (CI sets -v for per-test PASS/FAIL lines).
+GOTESTFLAGS ?=
+
+# Unit-test packages: everything except the end-to-end suite.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
+E2E_PKGS  := ./test/e2e/...
+E2E_TIMEOUT ?= 20m
+
+# Fuzz targets run briefly by `make fuzz`, as PACKAGE:FuzzName, e.g.
+#   FUZZ += ./s3/sigv4:FuzzParseAuthorization
+# List only targets that exist: a listed target that is missing fails the run.
+FUZZ :=
+FUZZTIME ?= 10s
+
+.PHONY: build run test lint vet fmt-check unit e2e fuzz
+
+build:
+	$(GO) build -o $(BIN) ./cmd/garage-web
+
+run: build
+	./$(BIN) server
+
+# Order matters: cheap checks first, then unit, e2e and fuzz.
+test: lint unit e2e fuzz
+
+lint: vet fmt-check
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@files=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi; \
+	echo "gofmt: ok"
+
+unit:
+	@test -n "$(strip $(UNIT_PKGS))" || { echo "no unit-test packages found"; exit 1; }
+	$(GO) test $(GOTESTFLAGS) -race -count=1 $(UNIT_PKGS)
+
+e2e:
+	$(GO) test $(GOTESTFLAGS) -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKGS)
+
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  if ! $(GO) test -list "^$$fn\$$" $$pkg | grep -qx "$$fn"; then \
+	    echo "fuzz target $$fn not found in $$pkg (listed in Makefile FUZZ)"; exit 1; fi; \
+	  echo "== fuzz $$pkg $$fn for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done; echo "fuzz: $(words $(FUZZ)) target(s) done"
