@@ -1,0 +1,21 @@
+package model
+
+import "errors"
+
+// Errors returned by the model. Front ends map them to their protocol's
+// errors with errors.Is.
+var (
+	ErrNoSuchAccessKey   = errors.New("no such access key")
+	ErrNoSuchBucket      = errors.New("no such bucket")
+	ErrBucketExists      = errors.New("bucket name already in use")
+	ErrBucketNotEmpty    = errors.New("bucket not empty")
+	ErrInvalidBucketName = errors.New("invalid bucket name")
+	ErrNoSuchObject      = errors.New("no such object")
+	ErrNoSuchUpload      = errors.New("no such upload")
+	ErrPrecondition      = errors.New("precondition failed")
+	ErrInvalidPart       = errors.New("invalid part")
+	ErrInvalidPartOrder  = errors.New("parts not in ascending order")
+	ErrEntityTooSmall    = errors.New("part too small")
+	ErrIncompleteBody    = errors.New("body shorter than announced")
+	ErrNameInUse         = errors.New("name already in use")
+)

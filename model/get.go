@@ -1,0 +1,179 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/garage-web/garage-web/storage"
+	"github.com/garage-web/garage-web/table"
+)
+
+// getObject returns the object entry (empty if none).
+func (m *Model) getObject(ctx context.Context, bucketID, key string) (Object, error) {
+	o, _, err := m.objects.Get(ctx, []byte(bucketID), []byte(key))
+	if err != nil {
+		return Object{}, fmt.Errorf("read object: %w", err)
+	}
+	return o, nil
+}
+
+// HeadObject returns the visible version of an object.
+func (m *Model) HeadObject(ctx context.Context, bucketID, key string) (ObjectVersion, error) {
+	o, err := m.getObject(ctx, bucketID, key)
+	if err != nil {
+		return ObjectVersion{}, err
+	}
+	v, ok := o.Visible()
+	if !ok {
+		return ObjectVersion{}, fmt.Errorf("%s: %w", key, ErrNoSuchObject)
+	}
+	return v, nil
+}
+
+// ErrCorrupt is returned when stored data fails its integrity check.
+var ErrCorrupt = storage.ErrCorrupt
+
+// Open returns a reader of length bytes of version v from offset off.
+// Blocks are verified as they are read and the next block is fetched while
+// the current one is consumed; memory stays within two blocks. Closing the
+// reader (or cancelling ctx) stops the reads.
+func (m *Model) Open(ctx context.Context, v ObjectVersion, off, length int64) (io.ReadCloser, error) {
+	if v.Data == nil || v.Meta == nil {
+		return nil, fmt.Errorf("version %s has no data", v.UUID)
+	}
+	if off < 0 || length < 0 || off+length > v.Meta.Size {
+		return nil, fmt.Errorf("range %d+%d outside object of %d bytes", off, length, v.Meta.Size)
+	}
+	if v.Data.Inline != nil || len(v.Data.Parts) == 0 {
+		return io.NopCloser(strings.NewReader(string(v.Data.Inline[off : off+length]))), nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &blockReader{cancel: cancel, ch: make(chan fetched, 1)}
+	go m.streamBlocks(ctx, v.Data.Parts, off, off+length, r.ch)
+	return r, nil
+}
+
+// fetched is a verified slice of a block, or the error that ended reading.
+type fetched struct {
+	data []byte
+	err  error
+}
+
+// streamBlocks sends the bytes [pos, end) of the parts' data on ch, block
+// by block, then closes ch. It stops when ctx ends.
+func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int64, ch chan<- fetched) {
+	defer close(ch)
+	send := func(f fetched) bool {
+		select {
+		case ch <- f:
+			return f.err == nil
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var partStart int64
+	for _, p := range parts {
+		partEnd := partStart + p.Size
+		if pos >= end {
+			return
+		}
+		if partEnd <= pos {
+			partStart = partEnd
+			continue
+		}
+		// The block holding pos is the last one starting at or before it.
+		within := pos - partStart
+		first, err := m.blocklists.Range(ctx, []byte(p.DataID), table.RangeQuery{Start: offsetKey(within), Reverse: true, Limit: 1})
+		if err != nil {
+			send(fetched{err: fmt.Errorf("read block list: %w", err)})
+			return
+		}
+		next := int64(0)
+		if len(first) == 1 {
+			next = first[0].Offset
+		}
+		for pos < min(partEnd, end) {
+			page, err := m.blocklists.Range(ctx, []byte(p.DataID), table.RangeQuery{Start: offsetKey(next), Limit: 16})
+			if err != nil {
+				send(fetched{err: fmt.Errorf("read block list: %w", err)})
+				return
+			}
+			if len(page) == 0 {
+				send(fetched{err: fmt.Errorf("data %s: no block at offset %d: %w", p.DataID, pos-partStart, ErrCorrupt)})
+				return
+			}
+			for _, e := range page {
+				bStart, bEnd := partStart+e.Offset, partStart+e.Offset+e.Size
+				if bEnd <= pos {
+					continue
+				}
+				if bStart > pos {
+					send(fetched{err: fmt.Errorf("data %s: gap at offset %d: %w", p.DataID, pos-partStart, ErrCorrupt)})
+					return
+				}
+				var h storage.Hash
+				copy(h[:], e.Hash)
+				data, err := m.blocks.Read(ctx, h)
+				if err == nil && int64(len(data)) != e.Size {
+					err = fmt.Errorf("block %s: %d bytes, want %d: %w", h, len(data), e.Size, ErrCorrupt)
+				}
+				if err != nil {
+					send(fetched{err: err})
+					return
+				}
+				to := min(bEnd, end) - bStart
+				if !send(fetched{data: data[pos-bStart : to]}) {
+					return
+				}
+				pos = bStart + to
+				if pos >= min(partEnd, end) {
+					break
+				}
+			}
+			next = page[len(page)-1].Offset + 1
+		}
+		partStart = partEnd
+	}
+	if pos < end {
+		send(fetched{err: fmt.Errorf("object data ends at %d, want %d: %w", pos, end, ErrCorrupt)})
+	}
+}
+
+// blockReader is the io.ReadCloser over streamBlocks.
+type blockReader struct {
+	cancel context.CancelFunc
+	ch     chan fetched
+	cur    []byte
+	err    error
+}
+
+func (r *blockReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		f, ok := <-r.ch
+		switch {
+		case !ok:
+			r.err = io.EOF
+		case f.err != nil:
+			r.err = f.err
+		default:
+			r.cur = f.data
+		}
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// Close stops the block reads.
+func (r *blockReader) Close() error {
+	r.cancel()
+	for range r.ch {
+	}
+	return nil
+}
+

@@ -1,0 +1,282 @@
+package model
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/garage-web/garage-web/storage"
+	"github.com/garage-web/garage-web/table"
+	"github.com/garage-web/garage-web/table/crdt"
+)
+
+// Blocks stores and fetches data blocks. The local block store implements
+// it; a cluster implements it over the block's replicas.
+type Blocks interface {
+	Write(ctx context.Context, data []byte) (storage.Hash, error)
+	Read(ctx context.Context, h storage.Hash) ([]byte, error)
+}
+
+// Config tunes the model.
+type Config struct {
+	// BlockSize is the size data is cut into (default 1 MiB).
+	BlockSize int
+	// InlineThreshold: objects smaller than this are stored in the object
+	// entry itself (default 3 KiB).
+	InlineThreshold int
+	// StaleUploadAge: single-PUT uploads still in progress after this long
+	// are aborted (their writer died). Default 24h.
+	StaleUploadAge time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.BlockSize <= 0 {
+		c.BlockSize = 1 << 20
+	}
+	if c.InlineThreshold <= 0 {
+		c.InlineThreshold = 3072
+	}
+	if c.StaleUploadAge <= 0 {
+		c.StaleUploadAge = 24 * time.Hour
+	}
+}
+
+// Model is the S3 data model over replicated tables.
+type Model struct {
+	cfg    Config
+	log    *slog.Logger
+	clock  *crdt.Clock
+	local  *table.Local
+	blocks Blocks
+	refs   *storage.RefCounts
+	conds  condLocks
+	bufs   sync.Pool // block-sized buffers
+
+	keys       *table.Table[Key]
+	buckets    *table.Table[Bucket]
+	aliases    *table.Table[Alias]
+	objects    *table.Table[Object]
+	blocklists *table.Table[BlockListEntry]
+	blockrefs  *table.Table[BlockRef]
+	parts      *table.Table[Part]
+}
+
+// Task kinds of the local work queue.
+const (
+	taskReleaseData   = "release-data"   // payload: data id
+	taskAbortUpload   = "abort-upload"   // payload: upload id
+	taskBlockRef      = "block-ref"      // payload: BlockRef JSON
+)
+
+// Filters on the objects table.
+const (
+	filterVisible = "visible" // a GET would find data
+	filterUploads = "uploads" // has multipart uploads in progress
+)
+
+// Open builds the model's tables on the local node. refs may be nil on a
+// node that stores no blocks.
+func Open(cfg Config, local *table.Local, placement table.Placement, blocks Blocks, refs *storage.RefCounts, clock *crdt.Clock, log *slog.Logger) (*Model, error) {
+	cfg.setDefaults()
+	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs}
+	var err error
+	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeV1[Key], Decode: decodeV1[Key]}, local, placement, table.Options[Key]{}); err != nil {
+		return nil, err
+	}
+	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeV1[Bucket], Decode: decodeV1[Bucket]}, local, placement, table.Options[Bucket]{}); err != nil {
+		return nil, err
+	}
+	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeV1[Alias], Decode: decodeV1[Alias]}, local, placement, table.Options[Alias]{}); err != nil {
+		return nil, err
+	}
+	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeV1[Object], Decode: decodeV1[Object], Updated: objectUpdated},
+		local, placement, table.Options[Object]{Filters: map[string]func(Object) bool{
+			filterVisible: func(o Object) bool { _, ok := o.Visible(); return ok },
+			filterUploads: func(o Object) bool { return len(o.Uploads()) > 0 },
+		}}); err != nil {
+		return nil, err
+	}
+	if m.blocklists, err = table.New(table.Schema[BlockListEntry]{Name: "blocklists", Encode: encodeV1[BlockListEntry], Decode: decodeV1[BlockListEntry], Updated: blockListUpdated}, local, placement, table.Options[BlockListEntry]{}); err != nil {
+		return nil, err
+	}
+	if m.blockrefs, err = table.New(table.Schema[BlockRef]{Name: "blockrefs", Encode: encodeV1[BlockRef], Decode: decodeV1[BlockRef], Updated: m.blockRefUpdated}, local, placement, table.Options[BlockRef]{}); err != nil {
+		return nil, err
+	}
+	if m.parts, err = table.New(table.Schema[Part]{Name: "parts", Encode: encodeV1[Part], Decode: decodeV1[Part]}, local, placement, table.Options[Part]{}); err != nil {
+		return nil, err
+	}
+	q := local.Queue()
+	q.Handle(taskReleaseData, m.releaseData)
+	q.Handle(taskAbortUpload, m.releaseUpload)
+	q.Handle(taskBlockRef, m.insertBlockRef)
+	return m, nil
+}
+
+// objectUpdated releases the data of versions that were pruned or aborted.
+func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
+	if old == nil {
+		return nil
+	}
+	for _, v := range old.Versions {
+		now, still := merged.Version(v.UUID)
+		switch {
+		case !still && v.State == StateComplete:
+			for _, id := range v.DataIDs() {
+				if err := tx.Enqueue(taskReleaseData, []byte(id)); err != nil {
+					return err
+				}
+			}
+		case still && v.State != StateAborted && now.State == StateAborted:
+			if err := abortVersionData(tx, now); err != nil {
+				return err
+			}
+		}
+	}
+	// A version first seen already aborted on this replica.
+	for _, v := range merged.Versions {
+		if _, had := old.Version(v.UUID); !had && v.State == StateAborted {
+			if err := abortVersionData(tx, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func abortVersionData(tx *table.Tx, v ObjectVersion) error {
+	if v.Multipart {
+		return tx.Enqueue(taskAbortUpload, []byte(v.UUID))
+	}
+	return tx.Enqueue(taskReleaseData, []byte(v.UUID))
+}
+
+// blockListUpdated adds or releases the block reference of the entry.
+func blockListUpdated(tx *table.Tx, old *BlockListEntry, merged BlockListEntry) error {
+	wasLive := old != nil && !bool(old.Deleted)
+	if old != nil && wasLive == !bool(merged.Deleted) {
+		return nil
+	}
+	ref := BlockRef{Hash: merged.Hash, User: merged.DataID + "/" + strconv.FormatInt(merged.Offset, 10), Deleted: merged.Deleted}
+	payload, err := json.Marshal(ref)
+	if err != nil {
+		return err
+	}
+	return tx.Enqueue(taskBlockRef, payload)
+}
+
+// blockRefUpdated keeps the local reference count of the block.
+func (m *Model) blockRefUpdated(tx *table.Tx, old *BlockRef, merged BlockRef) error {
+	if m.refs == nil || len(merged.Hash) != storage.HashSize {
+		return nil
+	}
+	var h storage.Hash
+	copy(h[:], merged.Hash)
+	wasLive := old != nil && !bool(old.Deleted)
+	isLive := !bool(merged.Deleted)
+	switch {
+	case !wasLive && isLive:
+		return m.refs.Add(tx.Bolt(), h, 1, tx.Now())
+	case wasLive && !isLive:
+		return m.refs.Add(tx.Bolt(), h, -1, tx.Now())
+	case old == nil && !isLive:
+		// A deletion arriving before the insertion it cancels: record
+		// nothing; the insertion merges into a deleted entry and never
+		// counts.
+	}
+	return nil
+}
+
+func (m *Model) insertBlockRef(ctx context.Context, payload []byte) error {
+	var ref BlockRef
+	if err := json.Unmarshal(payload, &ref); err != nil {
+		m.log.Error("dropping malformed block-ref task", "err", err)
+		return nil
+	}
+	return m.blockrefs.Insert(ctx, ref)
+}
+
+// releaseData marks every block of a data id deleted.
+func (m *Model) releaseData(ctx context.Context, payload []byte) error {
+	id := string(payload)
+	for {
+		entries, err := m.blocklists.Range(ctx, []byte(id), table.RangeQuery{Limit: 1000})
+		if err != nil {
+			return fmt.Errorf("list blocks of %s: %w", id, err)
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		for i := range entries {
+			entries[i].Deleted = true
+		}
+		if err := m.blocklists.Insert(ctx, entries...); err != nil {
+			return fmt.Errorf("release blocks of %s: %w", id, err)
+		}
+	}
+}
+
+// releaseUpload releases the data of every part of an aborted upload.
+func (m *Model) releaseUpload(ctx context.Context, payload []byte) error {
+	uploadID := string(payload)
+	parts, err := m.parts.Range(ctx, []byte(uploadID), table.RangeQuery{})
+	if err != nil {
+		return fmt.Errorf("list parts of %s: %w", uploadID, err)
+	}
+	for _, p := range parts {
+		if err := m.releaseData(ctx, []byte(p.Data.Value.DataID)); err != nil {
+			return err
+		}
+		p.Deleted = true
+		if err := m.parts.Insert(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs the model's background work until ctx ends: the queue worker,
+// block garbage collection and the clean-up of dead uploads.
+func (m *Model) Run(ctx context.Context, gcDelay time.Duration) {
+	go m.local.Queue().Run(ctx)
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if m.refs != nil {
+			if n, err := m.refs.Collect(ctx, time.Now(), gcDelay); err != nil {
+				m.log.Warn("block collection failed; will retry", "err", err)
+			} else if n > 0 {
+				m.log.Info("deleted unreferenced blocks", "count", n)
+			}
+		}
+	}
+}
+
+// QueueLen returns the number of pending background tasks.
+func (m *Model) QueueLen() int { return m.local.Queue().Len() }
+
+// newID returns n random bytes in hex.
+func newID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on Linux
+	}
+	return hex.EncodeToString(b)
+}
+
+// NewUUID returns a random version / upload id.
+func NewUUID() string { return newID(16) }
+
+// normalizeName lowercases a key name for search.
+func normalizeName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,249 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// WriteConditions are the preconditions of a conditional write.
+type WriteConditions struct {
+	// IfNoneMatch "*": fail if the object exists.
+	IfNoneMatch string
+	// IfMatch: fail unless the current object's ETag matches ("*" = exists).
+	IfMatch string
+}
+
+// Digest returns the ETag (hex MD5, unquoted) and checksums of a body once
+// it was read to EOF.
+type Digest func() (etag string, checksums map[string]string)
+
+// PutObjectInput is a PutObject request as the model sees it.
+type PutObjectInput struct {
+	BucketID string
+	Key      string
+	Headers  map[string]string
+	// Body must return an error at EOF if its checksums do not match.
+	Body io.Reader
+	// Size is the announced size, or -1 when unknown.
+	Size   int64
+	Digest Digest
+	If     WriteConditions
+}
+
+// PutObject stores an object and returns its new version. It returns only
+// once data and metadata are on stable storage at a write quorum.
+func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion, error) {
+	ts, uuid := m.clock.Now(), NewUUID()
+	first := make([]byte, m.cfg.InlineThreshold)
+	n, err := io.ReadFull(in.Body, first)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		// Small object: inline, one metadata write.
+		if err := checkSize(in.Size, int64(n)); err != nil {
+			return ObjectVersion{}, err
+		}
+		etag, sums := in.Digest()
+		v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+			Meta: &ObjectMeta{Size: int64(n), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
+			Data: &ObjectData{Inline: first[:n:n]}}
+		return v, m.commitVersion(ctx, in.BucketID, in.Key, v, in.If)
+	case err != nil:
+		return ObjectVersion{}, err
+	}
+	// Large object: record the upload first so a crash leaves a trace that
+	// the clean-up finds, then write blocks.
+	uploading := ObjectVersion{UUID: uuid, TS: ts, State: StateUploading, Meta: &ObjectMeta{Headers: in.Headers}}
+	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
+		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
+	}
+	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(first), in.Body))
+	if err == nil {
+		err = checkSize(in.Size, size)
+	}
+	if err != nil {
+		m.abortVersion(ctx, in.BucketID, in.Key, uploading)
+		return ObjectVersion{}, err
+	}
+	etag, sums := in.Digest()
+	v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+		Meta: &ObjectMeta{Size: size, ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
+		Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: size}}}}
+	if err := m.commitVersion(ctx, in.BucketID, in.Key, v, in.If); err != nil {
+		m.abortVersion(ctx, in.BucketID, in.Key, uploading)
+		return ObjectVersion{}, err
+	}
+	return v, nil
+}
+
+func checksumType(sums map[string]string) string {
+	if len(sums) == 0 {
+		return ""
+	}
+	return "FULL_OBJECT"
+}
+
+func checkSize(announced, got int64) error {
+	if announced >= 0 && got != announced {
+		return fmt.Errorf("read %d of %d bytes: %w", got, announced, ErrIncompleteBody)
+	}
+	return nil
+}
+
+type sliceReader struct{ b []byte }
+
+func bytesReader(b []byte) *sliceReader { return &sliceReader{b} }
+
+func (r *sliceReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// abortVersion marks an upload aborted; its data is released in the
+// background. Errors are logged: the stale-upload clean-up retries.
+func (m *Model) abortVersion(ctx context.Context, bucketID, key string, v ObjectVersion) {
+	v.State = StateAborted
+	if err := m.objects.Insert(context.WithoutCancel(ctx), Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}}); err != nil {
+		m.log.Warn("could not record aborted upload; its blocks stay until clean-up", "bucket", bucketID, "key", key, "err", err)
+	}
+}
+
+// condLocks serialise check-and-commit of conditional writes on one node.
+type condLocks struct {
+	mu [64]sync.Mutex
+}
+
+func (c *condLocks) lock(bucket, key string) *sync.Mutex {
+	h := uint32(2166136261)
+	for _, s := range []string{bucket, key} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	return &c.mu[h%uint32(len(c.mu))]
+}
+
+// commitVersion checks the write conditions and inserts the version.
+func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions) error {
+	if cond.IfMatch != "" || cond.IfNoneMatch != "" {
+		mu := m.conds.lock(bucketID, key)
+		mu.Lock()
+		defer mu.Unlock()
+		cur, err := m.getObject(ctx, bucketID, key)
+		if err != nil {
+			return err
+		}
+		vis, exists := cur.Visible()
+		if cond.IfNoneMatch != "" && exists && (cond.IfNoneMatch == "*" || etagMatches(cond.IfNoneMatch, vis.Meta.ETag)) {
+			return fmt.Errorf("If-None-Match %s: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
+		}
+		if cond.IfMatch != "" && (!exists || (cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag))) {
+			return fmt.Errorf("If-Match %s: %w", cond.IfMatch, ErrPrecondition)
+		}
+	}
+	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}}); err != nil {
+		return fmt.Errorf("commit object version: %w", err)
+	}
+	return nil
+}
+
+// etagMatches compares an If-Match / If-None-Match list with an ETag.
+func etagMatches(header, etag string) bool {
+	for _, part := range splitList(header) {
+		if part == "*" || trimETag(part) == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// writeData cuts r into blocks stored under data id id, and returns the
+// number of bytes written. Blocks are hashed and written while the next
+// one is read.
+func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		off  int64
+		data []byte
+	}
+	const inFlight = 2
+	jobs := make(chan job, inFlight)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	for w := 0; w < inFlight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := m.storeBlock(ctx, id, j.off, j.data); err != nil {
+					select {
+					case errc <- err:
+					default:
+					}
+					cancel()
+				}
+				m.bufs.Put(j.data[:cap(j.data)])
+			}
+		}()
+	}
+	var off int64
+	var readErr error
+	for {
+		buf := m.getBuf()
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			select {
+			case jobs <- job{off: off, data: buf[:n]}:
+			case <-ctx.Done():
+			}
+			off += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return off, err
+	default:
+	}
+	if readErr != nil {
+		return off, readErr
+	}
+	return off, ctx.Err()
+}
+
+func (m *Model) getBuf() []byte {
+	if b, ok := m.bufs.Get().([]byte); ok && len(b) == m.cfg.BlockSize {
+		return b
+	}
+	return make([]byte, m.cfg.BlockSize)
+}
+
+// storeBlock writes one block and its block list entry.
+func (m *Model) storeBlock(ctx context.Context, id string, off int64, data []byte) error {
+	h, err := m.blocks.Write(ctx, data)
+	if err != nil {
+		return fmt.Errorf("store block: %w", err)
+	}
+	e := BlockListEntry{DataID: id, Offset: off, Hash: h[:], Size: int64(len(data))}
+	if err := m.blocklists.Insert(ctx, e); err != nil {
+		return fmt.Errorf("record block: %w", err)
+	}
+	return nil
+}
