@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,11 +32,11 @@ func TestRclone(t *testing.T) {
 	// 5 MiB chunks from 5 MiB up: big.bin goes up as a 3-part multipart upload.
 	rc.Must(t, "sync", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", src, remote)
 
-	if _, e, err := rc.Run("check", src, remote); err != nil {
-		t.Fatalf("rclone check after sync: %v\n%s", err, clip(e))
-	}
-	if _, e, err := rc.Run("check", "--download", src, remote); err != nil {
-		t.Fatalf("rclone check --download after sync: %v\n%s", err, clip(e))
+	for _, extra := range [][]string{nil, {"--download"}} {
+		res, err := rcloneCheck(t, rc, extra, src, remote)
+		if err != nil || len(res) != 0 {
+			t.Fatalf("rclone check %v after sync: %v; non-matching: %q", extra, err, res)
+		}
 	}
 	down := filepath.Join(t.TempDir(), "down")
 	rc.Must(t, "copy", remote, down)
@@ -60,17 +62,45 @@ func TestRclone(t *testing.T) {
 			t.Fatalf("PutObject %s: %v", key, err)
 		}
 	}
-	for _, args := range [][]string{{"check", src, remote}, {"check", "--download", src, remote}} {
-		o, e, err := rc.Run(args...)
+	want := map[string]string{changed: "*", "remote-only.txt": "-"} // * differs, - missing on the source
+	for _, extra := range [][]string{nil, {"--download"}} {
+		res, err := rcloneCheck(t, rc, extra, src, remote)
 		if err == nil {
-			t.Errorf("rclone %s passed after the remote was changed; output:\n%s%s", strings.Join(args[:len(args)-2], " "), o, e)
-			continue
+			t.Errorf("rclone check %v exited 0 after the remote was changed", extra)
 		}
-		all := o + e
-		for _, want := range []string{changed, "remote-only.txt"} {
-			if !strings.Contains(all, want) {
-				t.Errorf("rclone %s failed but does not name %s:\n%s", strings.Join(args[:len(args)-2], " "), want, clip(all))
-			}
+		if !maps.Equal(res, want) {
+			t.Errorf("rclone check %v after the remote was changed: non-matching entries %q, want %q", extra, res, want)
 		}
 	}
+}
+
+// rcloneCheck runs `rclone check --combined` and returns the entries that
+// are not "=" (identical): path -> symbol (- only in dst, + only in src,
+// * differ, ! error). err is rclone's exit status.
+func rcloneCheck(t *testing.T, rc *Tool, extra []string, src, dst string) (map[string]string, error) {
+	t.Helper()
+	combined := filepath.Join(t.TempDir(), "combined.txt")
+	args := append(append([]string{"check", "--combined", combined}, extra...), src, dst)
+	_, e, err := rc.Run(args...)
+	b, rerr := os.ReadFile(combined)
+	if rerr != nil {
+		t.Fatalf("rclone check wrote no --combined report (%v); exit %v; stderr:\n%s", rerr, err, clip(e))
+	}
+	res := map[string]string{}
+	nsame := 0
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		sym, path, ok := strings.Cut(line, " ")
+		if !ok {
+			t.Fatalf("rclone check --combined: bad line %q", line)
+		}
+		if sym == "=" {
+			nsame++
+			continue
+		}
+		res[path] = sym
+	}
+	if nsame == 0 {
+		t.Fatalf("rclone check --combined matched no file at all; stderr:\n%s", clip(e))
+	}
+	return res, err
 }
