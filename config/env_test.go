@@ -40,7 +40,9 @@ func TestEnvOverrides(t *testing.T) {
 		{"list", "", map[string]string{"GARAGE_BOOTSTRAP_PEERS": "a:1, b:2,"},
 			func(c *Config) bool { return len(c.BootstrapPeers) == 2 && c.BootstrapPeers[1] == "b:2" }},
 		{"section", "", map[string]string{"GARAGE_S3_API_API_BIND_ADDR": "0.0.0.0:9000", "GARAGE_S3_WEB_ROOT_DOMAIN": ".w.example"},
-			func(c *Config) bool { return c.S3API.APIBindAddr == "0.0.0.0:9000" && c.S3Web.RootDomain == ".w.example" }},
+			func(c *Config) bool {
+				return c.S3API.APIBindAddr == "0.0.0.0:9000" && c.S3Web.RootDomain == ".w.example"
+			}},
 		{"env beats file", "data_dir = \"/file\"", map[string]string{"GARAGE_DATA_DIR": "/env"},
 			func(c *Config) bool { return c.DataDir == "/env" }},
 		{"public addr follows env bind addr", "", map[string]string{"GARAGE_RPC_BIND_ADDR": "10.1.1.1:3901"},
