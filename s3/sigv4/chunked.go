@@ -74,7 +74,7 @@ func malformedChunk(format string, args ...any) error {
 }
 
 func malformedTrailer(format string, args ...any) error {
-	return s3err.WithMessage(s3err.ErrInvalidRequest, "The request contained trailing data that was not well-formed: "+format, args...)
+	return s3err.WithMessage(s3err.ErrMalformedTrailer, "The request contained trailing data that was not well-formed: "+format, args...)
 }
 
 var errChunkSignature = s3err.WithMessage(s3err.ErrSignatureDoesNotMatch,
@@ -227,7 +227,7 @@ func (c *chunkedReader) readTrailers() error {
 			break
 		}
 		if !c.allowTrailer {
-			return malformedChunk("unexpected data after the final chunk")
+			return malformedTrailer("unexpected data after the final chunk")
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
