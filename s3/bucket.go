@@ -1,0 +1,235 @@
+package s3
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/garage-web/garage-web/bucketconfig"
+	"github.com/garage-web/garage-web/model"
+	"github.com/garage-web/garage-web/s3/s3err"
+)
+
+// maxConfigBody bounds configuration request bodies (website, CORS, ...).
+const maxConfigBody = 256 << 10
+
+func msTime(ts uint64) time.Time { return time.UnixMilli(int64(ts)) }
+
+func (s *Server) keyOwner(req *request) owner {
+	return owner{ID: req.accessKey.ID, DisplayName: req.accessKey.Name.Value}
+}
+
+func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request, req *request) error {
+	res := listAllMyBucketsResult{Xmlns: s3NS, Owner: s.keyOwner(req)}
+	for _, id := range req.accessKey.Buckets.Keys() {
+		if !req.accessKey.Buckets[id].Value.Any() {
+			continue
+		}
+		b, err := s.model.GetBucket(r.Context(), id)
+		if errors.Is(err, model.ErrNoSuchBucket) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, name := range b.GlobalAliases() {
+			res.Buckets = append(res.Buckets, bucketItem{Name: name, CreationDate: iso8601(msTime(b.Created))})
+		}
+	}
+	sort.Slice(res.Buckets, func(i, j int) bool { return res.Buckets[i].Name < res.Buckets[j].Name })
+	return writeXML(w, http.StatusOK, res)
+}
+
+func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, req *request) error {
+	body, err := io.ReadAll(io.LimitReader(req.auth.Body, maxConfigBody))
+	if err != nil {
+		return err
+	}
+	if len(body) > 0 {
+		var cfg createBucketConfiguration
+		if err := readXML(bytes.NewReader(body), maxConfigBody, &cfg); err != nil {
+			return err
+		}
+		if cfg.LocationConstraint != "" && cfg.LocationConstraint != s.cfg.Region {
+			return s3err.WithMessage(s3err.ErrInvalidArgument, "The location constraint %q does not match this server's region %q.", cfg.LocationConstraint, s.cfg.Region)
+		}
+	}
+	if !model.ValidBucketName(req.bucketName) {
+		return s3err.ErrInvalidBucketName
+	}
+	if existing, err := s.model.ResolveBucket(r.Context(), req.bucketName); err == nil {
+		if req.accessKey.Permissions(existing.ID).Owner {
+			return s3err.ErrBucketAlreadyOwnedByYou
+		}
+		return s3err.ErrBucketAlreadyExists
+	}
+	if !req.accessKey.AllowCreateBucket.Value {
+		return s3err.WithMessage(s3err.ErrAccessDenied, "This key is not allowed to create buckets.")
+	}
+	if _, err := s.model.CreateBucket(r.Context(), req.bucketName, req.accessKey.ID); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/"+req.bucketName)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.model.DeleteBucket(r.Context(), req.bucket.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) getACL(w http.ResponseWriter, req *request) error {
+	type grant struct {
+		Grantee struct {
+			XMLNSXsi string `xml:"xmlns:xsi,attr"`
+			Type     string `xml:"xsi:type,attr"`
+			ID       string `xml:"ID"`
+			Name     string `xml:"DisplayName"`
+		} `xml:"Grantee"`
+		Permission string `xml:"Permission"`
+	}
+	type acl struct {
+		XMLName struct{} `xml:"AccessControlPolicy"`
+		Xmlns   string   `xml:"xmlns,attr"`
+		Owner   owner    `xml:"Owner"`
+		Grants  []grant  `xml:"AccessControlList>Grant"`
+	}
+	g := grant{Permission: "FULL_CONTROL"}
+	g.Grantee.XMLNSXsi = "http://www.w3.org/2001/XMLSchema-instance"
+	g.Grantee.Type = "CanonicalUser"
+	g.Grantee.ID, g.Grantee.Name = req.accessKey.ID, req.accessKey.Name.Value
+	return writeXML(w, http.StatusOK, acl{Xmlns: s3NS, Owner: s.keyOwner(req), Grants: []grant{g}})
+}
+
+func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	if _, err := s.model.HeadObject(r.Context(), req.bucket.ID, req.key); err != nil {
+		return err
+	}
+	type tagging struct {
+		XMLName struct{} `xml:"Tagging"`
+		Xmlns   string   `xml:"xmlns,attr"`
+		TagSet  struct{} `xml:"TagSet"`
+	}
+	return writeXML(w, http.StatusOK, tagging{Xmlns: s3NS})
+}
+
+func configError(err error) error {
+	if errors.Is(err, bucketconfig.ErrInvalid) {
+		return s3err.WithMessage(s3err.ErrMalformedXML, "%v", err)
+	}
+	return err
+}
+
+func (s *Server) putBucketWebsite(w http.ResponseWriter, r *http.Request, req *request) error {
+	body, err := readBody(req.auth.Body, maxConfigBody)
+	if err != nil {
+		return err
+	}
+	site, err := bucketconfig.ParseWebsite(body)
+	if err != nil {
+		return configError(err)
+	}
+	cfg := &model.WebsiteConfig{XML: string(body)}
+	if site.IndexDocument != nil {
+		cfg.IndexDocument = site.IndexDocument.Suffix
+	}
+	if site.ErrorDocument != nil {
+		cfg.ErrorDocument = site.ErrorDocument.Key
+	}
+	if err := s.model.SetWebsite(r.Context(), req.bucket.ID, cfg); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// WebsiteDocument returns the website configuration of a bucket as a
+// document, whether it was set over S3 (XML kept) or the admin API.
+func WebsiteDocument(cfg *model.WebsiteConfig) (*bucketconfig.Website, error) {
+	if cfg.XML != "" {
+		return bucketconfig.ParseWebsite([]byte(cfg.XML))
+	}
+	site := &bucketconfig.Website{IndexDocument: &bucketconfig.IndexDocument{Suffix: cfg.IndexDocument}}
+	if site.IndexDocument.Suffix == "" {
+		site.IndexDocument.Suffix = "index.html"
+	}
+	if cfg.ErrorDocument != "" {
+		site.ErrorDocument = &bucketconfig.ErrorDocument{Key: cfg.ErrorDocument}
+	}
+	return site, nil
+}
+
+func (s *Server) getBucketWebsite(w http.ResponseWriter, r *http.Request, req *request) error {
+	cfg := req.bucket.Website.Value
+	if cfg == nil {
+		return s3err.ErrNoSuchWebsiteConfiguration
+	}
+	site, err := WebsiteDocument(cfg)
+	if err != nil {
+		return err
+	}
+	site.Xmlns = s3NS
+	return writeXML(w, http.StatusOK, site)
+}
+
+func (s *Server) deleteBucketWebsite(w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.model.SetWebsite(r.Context(), req.bucket.ID, nil); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) putBucketCors(w http.ResponseWriter, r *http.Request, req *request) error {
+	body, err := readBody(req.auth.Body, maxConfigBody)
+	if err != nil {
+		return err
+	}
+	if _, err := bucketconfig.ParseCORS(body); err != nil {
+		return configError(err)
+	}
+	if err := s.model.SetCORS(r.Context(), req.bucket.ID, string(body)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) getBucketCors(w http.ResponseWriter, r *http.Request, req *request) error {
+	if req.bucket.CORS.Value == "" {
+		return s3err.ErrNoSuchCORSConfiguration
+	}
+	c, err := bucketconfig.ParseCORS([]byte(req.bucket.CORS.Value))
+	if err != nil {
+		return err
+	}
+	c.Xmlns = s3NS
+	return writeXML(w, http.StatusOK, c)
+}
+
+func (s *Server) deleteBucketCors(w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.model.SetCORS(r.Context(), req.bucket.ID, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// readBody reads a whole small body, refusing more than max bytes.
+func readBody(body io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, s3err.WithMessage(s3err.ErrInvalidRequest, "The request body is larger than %d bytes.", max)
+	}
+	return data, nil
+}

@@ -1,0 +1,68 @@
+package s3
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/garage-web/garage-web/s3/s3err"
+)
+
+// storedHeaderNames are the request headers kept with an object and
+// returned by GET and HEAD.
+var storedHeaderNames = []string{
+	"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding",
+	"Content-Language", "Expires", "X-Amz-Website-Redirect-Location",
+}
+
+// maxUserMetadata is the S3 limit on the size of x-amz-meta-* headers.
+const maxUserMetadata = 2048
+
+// objectHeaders extracts the headers to store with a new object.
+func objectHeaders(h http.Header) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range storedHeaderNames {
+		if v := h.Get(name); v != "" {
+			out[name] = v
+		}
+	}
+	// aws-chunked is a transfer detail of the upload, not of the object.
+	if ce, ok := out["Content-Encoding"]; ok {
+		var kept []string
+		for _, p := range strings.Split(ce, ",") {
+			if p = strings.TrimSpace(p); p != "" && !strings.EqualFold(p, "aws-chunked") {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			delete(out, "Content-Encoding")
+		} else {
+			out["Content-Encoding"] = strings.Join(kept, ",")
+		}
+	}
+	size := 0
+	for name, vs := range h {
+		if strings.HasPrefix(name, "X-Amz-Meta-") {
+			v := strings.Join(vs, ",")
+			out[name] = v
+			size += len(name) - len("X-Amz-Meta-") + len(v)
+		}
+	}
+	if size > maxUserMetadata {
+		return nil, s3err.WithMessage(s3err.ErrMetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size (%d bytes).", maxUserMetadata)
+	}
+	if sc := h.Get("X-Amz-Storage-Class"); sc != "" && sc != "STANDARD" {
+		return nil, s3err.WithMessage(s3err.ErrInvalidStorageClass, "The storage class %q is not supported: garage-web stores every object as STANDARD.", sc)
+	}
+	return out, nil
+}
+
+// responseOverrides are the GetObject query parameters that replace a
+// response header.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}

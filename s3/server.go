@@ -1,0 +1,391 @@
+package s3
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/garage-web/garage-web/model"
+	"github.com/garage-web/garage-web/s3/s3err"
+	"github.com/garage-web/garage-web/s3/sigv4"
+)
+
+// Config configures the S3 front end.
+type Config struct {
+	// Region is the region clients sign for ("garage" by default).
+	Region string
+	// RootDomain enables virtual-hosted-style addressing: a Host of
+	// "<bucket><RootDomain>" names the bucket. Empty disables it.
+	RootDomain string
+}
+
+// Server answers the S3 API.
+type Server struct {
+	cfg      Config
+	model    *model.Model
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	metrics  *metrics
+}
+
+// New returns an S3 server over m. Its metrics are registered with reg.
+func New(cfg Config, m *model.Model, reg prometheus.Registerer, log *slog.Logger) (*Server, error) {
+	if cfg.Region == "" {
+		cfg.Region = "garage"
+	}
+	if cfg.RootDomain != "" && !strings.HasPrefix(cfg.RootDomain, ".") {
+		cfg.RootDomain = "." + cfg.RootDomain
+	}
+	s := &Server{cfg: cfg, model: m, log: log}
+	s.verifier = &sigv4.Verifier{Region: cfg.Region, Lookup: s.lookupSecret}
+	var err error
+	if s.metrics, err = newMetrics(reg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) lookupSecret(ctx context.Context, id string) (string, error) {
+	k, err := s.model.GetKey(ctx, id)
+	if errors.Is(err, model.ErrNoSuchAccessKey) {
+		return "", s3err.ErrInvalidAccessKeyID
+	}
+	if err != nil {
+		return "", err
+	}
+	return k.Secret, nil
+}
+
+// Handler returns the HTTP handler of the S3 API.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer)
+	r.HandleFunc("/*", s.serve)
+	return r
+}
+
+// request is one S3 request being served.
+type request struct {
+	id         string
+	op         Operation
+	bucketName string
+	key        string
+	start      time.Time
+
+	// set by authenticate / authorize
+	accessKey *model.Key
+	auth      *sigv4.Result
+	bucket    model.Bucket
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// bucketAndKey splits a request into bucket name and object key, for
+// path-style and virtual-hosted-style addressing.
+func bucketAndKey(host, path, rootDomain string) (bucket, key string) {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	path = strings.TrimPrefix(path, "/")
+	if rootDomain != "" && strings.HasSuffix(host, rootDomain) && len(host) > len(rootDomain) {
+		return host[:len(host)-len(rootDomain)], path
+	}
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	req := &request{id: newRequestID(), start: time.Now()}
+	req.bucketName, req.key = bucketAndKey(r.Host, r.URL.Path, s.cfg.RootDomain)
+	req.op = route(r.Method, req.bucketName, req.key, r.URL.Query(), r.Header)
+	w.Header().Set("x-amz-request-id", req.id)
+	w.Header().Set("Server", "garage-web")
+	cw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
+	err := s.handle(cw, r, req)
+	if err != nil {
+		s.writeError(cw, r, req, err)
+	}
+	s.metrics.observe(req.op, cw.status, time.Since(req.start), cw.n)
+}
+
+// handle authenticates, authorizes and dispatches a request.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) error {
+	switch req.op {
+	case OpInvalid:
+		return s3err.WithMessage(s3err.ErrMethodNotAllowed, "%s is not allowed on this resource.", r.Method)
+	case OpPreflight:
+		return s.preflight(w, r, req)
+	case OpPostObject:
+		return s.postObject(w, r, req)
+	}
+	if err := s.authenticate(r, req); err != nil {
+		return err
+	}
+	defer req.auth.Body.Close()
+	if err := s.authorize(r.Context(), req); err != nil {
+		return err
+	}
+	if req.bucket.ID != "" {
+		s.setCORSHeaders(w, r, req.bucket)
+	}
+	return s.dispatch(w, r, req)
+}
+
+// dispatch calls the handler of req.op.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) error {
+	switch req.op {
+	case OpListBuckets:
+		return s.listBuckets(w, r, req)
+	case OpCreateBucket:
+		return s.createBucket(w, r, req)
+	case OpHeadBucket:
+		return nil
+	case OpDeleteBucket:
+		return s.deleteBucket(w, r, req)
+	case OpGetBucketLocation:
+		return writeXML(w, http.StatusOK, locationConstraint{Xmlns: s3NS, Value: s.cfg.Region})
+	case OpGetBucketVersioning:
+		return writeXML(w, http.StatusOK, versioningConfiguration{Xmlns: s3NS})
+	case OpGetBucketAcl, OpGetObjectAcl:
+		return s.getACL(w, req)
+	case OpGetObjectTagging:
+		return s.getObjectTagging(w, r, req)
+	case OpPutBucketWebsite:
+		return s.putBucketWebsite(w, r, req)
+	case OpGetBucketWebsite:
+		return s.getBucketWebsite(w, r, req)
+	case OpDeleteBucketWebsite:
+		return s.deleteBucketWebsite(w, r, req)
+	case OpPutBucketCors:
+		return s.putBucketCors(w, r, req)
+	case OpGetBucketCors:
+		return s.getBucketCors(w, r, req)
+	case OpDeleteBucketCors:
+		return s.deleteBucketCors(w, r, req)
+	case OpListObjects, OpListObjectsV2:
+		return s.listObjects(w, r, req)
+	case OpListMultipartUploads:
+		return s.listMultipartUploads(w, r, req)
+	case OpDeleteObjects:
+		return s.deleteObjects(w, r, req)
+	case OpGetObject, OpHeadObject:
+		return s.getObject(w, r, req)
+	case OpPutObject:
+		return s.putObject(w, r, req)
+	case OpCopyObject:
+		return s.copyObject(w, r, req)
+	case OpDeleteObject:
+		return s.deleteObject(w, r, req)
+	case OpCreateMultipartUpload:
+		return s.createMultipartUpload(w, r, req)
+	case OpUploadPart:
+		return s.uploadPart(w, r, req)
+	case OpUploadPartCopy:
+		return s.uploadPartCopy(w, r, req)
+	case OpCompleteMultipartUpload:
+		return s.completeMultipartUpload(w, r, req)
+	case OpAbortMultipartUpload:
+		return s.abortMultipartUpload(w, r, req)
+	case OpListParts:
+		return s.listParts(w, r, req)
+	}
+	return s3err.WithMessage(s3err.ErrNotImplemented, "This operation is not implemented by garage-web.")
+}
+
+// authenticate verifies the request signature.
+func (s *Server) authenticate(r *http.Request, req *request) error {
+	res, err := s.verifier.Verify(r)
+	if err != nil {
+		return err
+	}
+	req.auth = res
+	if res.AccessKeyID == "" {
+		res.Body.Close()
+		return s3err.WithMessage(s3err.ErrAccessDenied, "Anonymous access is not allowed: sign the request with an access key.")
+	}
+	k, err := s.model.GetKey(r.Context(), res.AccessKeyID)
+	if err != nil {
+		res.Body.Close()
+		if errors.Is(err, model.ErrNoSuchAccessKey) {
+			return s3err.ErrInvalidAccessKeyID
+		}
+		return err
+	}
+	req.accessKey = &k
+	return nil
+}
+
+// authorize resolves the bucket and checks the key's right on it.
+func (s *Server) authorize(ctx context.Context, req *request) error {
+	need := req.op.access()
+	if req.op == OpCreateBucket || need == accessNone {
+		return nil
+	}
+	b, err := s.model.ResolveBucket(ctx, req.bucketName)
+	if err != nil {
+		return err
+	}
+	p := req.accessKey.Permissions(b.ID)
+	ok := false
+	switch need {
+	case accessRead:
+		ok = p.Read || p.Owner
+	case accessWrite:
+		ok = p.Write
+	case accessOwner:
+		ok = p.Owner
+	}
+	if !ok {
+		return s3err.ErrAccessDenied
+	}
+	req.bucket = b
+	return nil
+}
+
+// toS3Error maps model and storage errors to S3 errors.
+func toS3Error(err error) (*s3err.Error, bool) {
+	if e, ok := s3err.From(err); ok {
+		return e, true
+	}
+	switch {
+	case errors.Is(err, model.ErrNoSuchBucket):
+		return s3err.ErrNoSuchBucket, true
+	case errors.Is(err, model.ErrNoSuchObject):
+		return s3err.ErrNoSuchKey, true
+	case errors.Is(err, model.ErrNoSuchUpload):
+		return s3err.ErrNoSuchUpload, true
+	case errors.Is(err, model.ErrBucketNotEmpty):
+		return s3err.ErrBucketNotEmpty, true
+	case errors.Is(err, model.ErrBucketExists):
+		return s3err.ErrBucketAlreadyExists, true
+	case errors.Is(err, model.ErrInvalidBucketName):
+		return s3err.ErrInvalidBucketName, true
+	case errors.Is(err, model.ErrPrecondition):
+		return s3err.ErrPreconditionFailed, true
+	case errors.Is(err, model.ErrInvalidPart):
+		return s3err.ErrInvalidPart, true
+	case errors.Is(err, model.ErrInvalidPartOrder):
+		return s3err.ErrInvalidPartOrder, true
+	case errors.Is(err, model.ErrEntityTooSmall):
+		return s3err.ErrEntityTooSmall, true
+	case errors.Is(err, model.ErrIncompleteBody), errors.Is(err, io.ErrUnexpectedEOF):
+		return s3err.ErrIncompleteBody, true
+	case errors.Is(err, model.ErrNoSuchAccessKey):
+		return s3err.ErrInvalidAccessKeyID, true
+	}
+	return s3err.ErrInternalError, false
+}
+
+// writeError writes err as an S3 error document and logs internal errors.
+func (s *Server) writeError(w *countingWriter, r *http.Request, req *request, err error) {
+	e, known := toS3Error(err)
+	if !known || e.Status >= 500 {
+		s.log.Error("S3 request failed", "request_id", req.id, "op", req.op, "bucket", req.bucketName, "key", req.key, "err", err)
+	} else {
+		s.log.Debug("S3 request refused", "request_id", req.id, "op", req.op, "code", e.Code, "err", err)
+	}
+	if known && e != s3err.ErrInternalError {
+		// Keep the detailed message of wrapped S3 errors.
+		var inner *s3err.Error
+		if errors.As(err, &inner) {
+			e = inner
+		}
+	}
+	s.metrics.errors.WithLabelValues(string(req.op), e.Code).Inc()
+	if w.wroteHeader {
+		// Headers are gone: all we can do is cut the body short.
+		panic(http.ErrAbortHandler)
+	}
+	if e.Code == "NoSuchBucket" || e.Code == "NoSuchKey" || e.Code == "NoSuchUpload" {
+		w.Header().Del("Access-Control-Allow-Origin")
+	}
+	s3err.Write(w, r, e, req.id)
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving S3 request", "panic", v, "method", r.Method, "path", r.URL.Path)
+				s3err.Write(w, r, s3err.ErrInternalError, "panic")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeXML writes v as an XML document.
+func writeXML(w http.ResponseWriter, status int, v any) error {
+	body, err := xml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(xml.Header))
+	_, err = w.Write(body)
+	return err
+}
+
+// readXML decodes a small XML request body into v (MalformedXML on error).
+func readXML(body io.Reader, max int64, v any) error {
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) > max {
+		return s3err.WithMessage(s3err.ErrMalformedXML, "The XML body is larger than %d bytes.", max)
+	}
+	if err := xml.Unmarshal(data, v); err != nil {
+		return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided was not well-formed: %v", err)
+	}
+	return nil
+}
+
+// countingWriter records the status and body size of a response.
+type countingWriter struct {
+	http.ResponseWriter
+	status      int
+	n           int64
+	wroteHeader bool
+}
+
+func (c *countingWriter) WriteHeader(status int) {
+	if !c.wroteHeader {
+		c.status, c.wroteHeader = status, true
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.wroteHeader = true
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Flush passes flushes through.
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
