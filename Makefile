@@ -15,7 +15,12 @@ E2E_TIMEOUT ?= 20m
 # Fuzz targets run briefly by `make fuzz`, as PACKAGE:FuzzName, e.g.
 #   FUZZ += ./s3/sigv4:FuzzParseAuthorization
 # List only targets that exist: a listed target that is missing fails the run.
-FUZZ :=
+FUZZ := \
+	./config:FuzzLoad \
+	./httpobject:FuzzParseRange \
+	./s3/sigv4:FuzzParseAuthorization \
+	./s3/sigv4:FuzzParsePresign \
+	./s3/sigv4:FuzzChunkedDecoder
 FUZZTIME ?= 10s
 
 .PHONY: build run test lint vet fmt-check unit e2e fuzz
