@@ -44,7 +44,7 @@ func (m *Model) CreateBucket(ctx context.Context, name, ownerKeyID string) (Buck
 		return Bucket{}, err
 	}
 	ts := m.clock.Now()
-	b := Bucket{ID: newID(16), Created: ts, Aliases: crdt.LWWMap[string, bool]{}.Set(name, ts, true)}
+	b := Bucket{ID: newID(32), Created: ts, Aliases: crdt.LWWMap[string, bool]{}.Set(name, ts, true)}
 	if err := m.buckets.Insert(ctx, b); err != nil {
 		return Bucket{}, fmt.Errorf("create bucket: %w", err)
 	}

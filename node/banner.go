@@ -1,0 +1,69 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// firstKeyMarker records that the first access key was made and shown.
+const firstKeyMarker = "first_key_created"
+
+// firstKeyName names the access key made on a node's first start.
+const firstKeyName = "default"
+
+// banner prints the node's endpoints and, on the very first start, makes
+// an access key allowed to create buckets and prints it once (it is not
+// logged and not printed again: `garage-web key info default
+// --show-secret` shows it).
+func (n *Node) banner(ctx context.Context, out io.Writer) error {
+	if out == nil {
+		return nil
+	}
+	s3URL := "http://" + n.cfg.S3API.APIBindAddr
+	var b strings.Builder
+	fmt.Fprintf(&b, "\ngarage-web %s is running (node %s…)\n", Version, n.id[:16])
+	fmt.Fprintf(&b, "  S3 API     %s   (region %s)\n", s3URL, n.cfg.S3API.S3Region)
+	if n.cfg.S3Web.BindAddr != "" {
+		fmt.Fprintf(&b, "  Web        http://<bucket>%s:%s\n", n.cfg.S3Web.RootDomain, portOf(n.cfg.S3Web.BindAddr))
+	}
+	fmt.Fprintf(&b, "  Admin API  http://%s   (metrics at /metrics, health at /health)\n", n.cfg.Admin.APIBindAddr)
+	marker := filepath.Join(n.cfg.MetadataDir, firstKeyMarker)
+	_, err := os.Stat(marker)
+	switch {
+	case err == nil:
+		fmt.Fprintf(&b, "\nAccess keys: `garage-web key list`; the first one: `garage-web key info %s --show-secret`.\n", firstKeyName)
+	case errors.Is(err, os.ErrNotExist):
+		k, err := n.model.CreateKey(ctx, firstKeyName)
+		if err != nil {
+			return err
+		}
+		allow := true
+		if _, err := n.model.UpdateKey(ctx, k.ID, nil, &allow); err != nil {
+			return err
+		}
+		if err := os.WriteFile(marker, []byte(k.ID+"\n"), 0o600); err != nil {
+			return fmt.Errorf("record first key: %w", err)
+		}
+		fmt.Fprintf(&b, "\nAn access key was made for you (shown only this once; `garage-web key info %s --show-secret` shows it again):\n\n", firstKeyName)
+		fmt.Fprintf(&b, "  export AWS_ACCESS_KEY_ID=%s\n", k.ID)
+		fmt.Fprintf(&b, "  export AWS_SECRET_ACCESS_KEY=%s\n", k.Secret)
+		fmt.Fprintf(&b, "  export AWS_DEFAULT_REGION=%s AWS_ENDPOINT_URL=%s\n\n", n.cfg.S3API.S3Region, s3URL)
+		fmt.Fprintf(&b, "Then try:\n  aws s3 mb s3://my-bucket\n  aws s3 cp README.md s3://my-bucket/\n  aws s3 ls s3://my-bucket\n")
+	default:
+		return err
+	}
+	_, err = io.WriteString(out, b.String()+"\n")
+	return err
+}
+
+func portOf(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return addr[i+1:]
+	}
+	return addr
+}

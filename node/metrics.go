@@ -1,0 +1,53 @@
+package node
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/garage-web/garage-web/storage"
+	"github.com/garage-web/garage-web/table"
+)
+
+// storageMetrics exposes the local storage's state.
+type storageMetrics struct {
+	corrupt prometheus.Counter
+	refs    *storage.RefCounts
+	db      *storage.DB
+	queue   *table.Queue
+}
+
+func newStorageMetrics(reg prometheus.Registerer) (*storageMetrics, error) {
+	m := &storageMetrics{
+		corrupt: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "garageweb_block_corrupt_total",
+			Help: "Blocks that failed their hash check when read (never served).",
+		}),
+	}
+	gauges := []prometheus.Collector{
+		m.corrupt,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_blocks_referenced", Help: "Blocks with a reference count entry."}, func() float64 {
+			if m.refs == nil {
+				return 0
+			}
+			n, _ := m.refs.Stats()
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_metadata_bytes", Help: "Size of the metadata database file."}, func() float64 {
+			if m.db == nil {
+				return 0
+			}
+			return float64(m.db.Size())
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_queue_tasks", Help: "Background tasks waiting (block references, data release)."}, func() float64 {
+			if m.queue == nil {
+				return 0
+			}
+			return float64(m.queue.Len())
+		}),
+	}
+	for _, c := range gauges {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

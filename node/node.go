@@ -1,0 +1,216 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/garage-web/garage-web/admin"
+	"github.com/garage-web/garage-web/cluster"
+	"github.com/garage-web/garage-web/config"
+	"github.com/garage-web/garage-web/model"
+	"github.com/garage-web/garage-web/s3"
+	"github.com/garage-web/garage-web/storage"
+	"github.com/garage-web/garage-web/table"
+	"github.com/garage-web/garage-web/table/crdt"
+)
+
+// Version is the garage-web version reported by the admin API.
+const Version = "0.1.0"
+
+// GCDelay is how long a block stays after its last reference is dropped.
+const GCDelay = 10 * time.Minute
+
+// Node is a running garage-web node.
+type Node struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	id       string
+	db       *storage.DB
+	blocks   *storage.BlockStore
+	model    *model.Model
+	registry *prometheus.Registry
+	s3       *s3.Server
+	admin    *admin.Server
+	ready    chan struct{}
+}
+
+// Open opens the node's storage and builds its layers. It does not listen
+// yet: call Run.
+func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.EnsureSecrets(); err != nil {
+		return nil, err
+	}
+	id, err := loadOrCreateNodeID(cfg.MetadataDir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, id: id, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
+	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if n.db, err = storage.OpenDB(cfg.MetadataDir); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			n.db.Close()
+		}
+	}()
+	if n.blocks, err = storage.OpenBlockStore(cfg.DataDir, int(cfg.CompressionLevel)); err != nil {
+		return nil, err
+	}
+	sm, err := newStorageMetrics(n.registry)
+	if err != nil {
+		return nil, err
+	}
+	n.blocks.OnCorrupt = func(h storage.Hash) {
+		sm.corrupt.Inc()
+		log.Error("corrupted block detected: it was not served; run a scrub and restore the block from a replica or backup", "block", h.String())
+	}
+	refs, err := storage.NewRefCounts(n.db, n.blocks)
+	if err != nil {
+		return nil, err
+	}
+	sm.refs = refs
+	sm.db = n.db
+	local, err := table.NewLocal(id, n.db, log)
+	if err != nil {
+		return nil, err
+	}
+	sm.queue = local.Queue()
+	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, cluster.Single{Local: local}, n.blocks, refs, crdt.NewClock(nil), log)
+	if err != nil {
+		return nil, err
+	}
+	if n.s3, err = s3.New(s3.Config{Region: cfg.S3API.S3Region, RootDomain: cfg.S3API.RootDomain}, n.model, n.registry, log.With("api", "s3")); err != nil {
+		return nil, err
+	}
+	if n.admin, err = admin.NewServer(admin.Options{
+		Backend: &backend{n: n}, AdminToken: cfg.Admin.AdminToken, MetricsToken: cfg.Admin.MetricsToken,
+		Registry: n.registry, Logger: log.With("api", "admin"),
+	}); err != nil {
+		return nil, err
+	}
+	ok = true
+	return n, nil
+}
+
+// Model returns the node's data model.
+func (n *Node) Model() *model.Model { return n.model }
+
+// ID returns the node id.
+func (n *Node) ID() string { return n.id }
+
+func loadOrCreateNodeID(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create metadata dir: %w", err)
+	}
+	path := filepath.Join(dir, "node_id")
+	if b, err := os.ReadFile(path); err == nil {
+		id := strings.TrimSpace(string(b))
+		if len(id) != 64 {
+			return "", fmt.Errorf("%s: not a node id; remove it to make a new one", path)
+		}
+		return id, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read node id: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write node id: %w", err)
+	}
+	return id, nil
+}
+
+// server is one listener of the node.
+type server struct {
+	name string
+	addr string
+	h    http.Handler
+}
+
+// Run serves until ctx ends, then shuts down gracefully. It writes the
+// start-up banner to out.
+func (n *Node) Run(ctx context.Context, out io.Writer) error {
+	defer n.db.Close()
+	servers := []server{
+		{"S3 API", n.cfg.S3API.APIBindAddr, n.s3.Handler()},
+		{"admin API", n.cfg.Admin.APIBindAddr, n.admin},
+	}
+	servers = append(servers, n.extraServers()...)
+	var listeners []net.Listener
+	for _, s := range servers {
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("%s: listen on %s: %w (is another garage-web running? change the address in the config)", s.name, s.addr, err)
+		}
+		listeners = append(listeners, l)
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		n.model.Run(bg, GCDelay)
+	}()
+	errc := make(chan error, len(servers))
+	var https []*http.Server
+	for i, s := range servers {
+		hs := &http.Server{
+			Handler:           s.h,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+		}
+		https = append(https, hs)
+		go func() {
+			if err := hs.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", s.name, err)
+			}
+		}()
+		n.log.Info("listening", "api", s.name, "addr", listeners[i].Addr().String())
+	}
+	close(n.ready)
+	if err := n.banner(ctx, out); err != nil {
+		n.log.Warn("could not prepare the first access key", "err", err)
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	n.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, hs := range https {
+		_ = hs.Shutdown(sctx)
+	}
+	stopBG()
+	wg.Wait()
+	return runErr
+}
+
+// extraServers are listeners added by other front ends (web).
+func (n *Node) extraServers() []server { return nil }
