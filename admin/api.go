@@ -1,0 +1,171 @@
+package admin
+
+import "time"
+
+// Types of the admin API's JSON bodies, shared by the server, the client
+// and the Backend.
+
+// NodeInfo is the answer of GetNodeInfo.
+type NodeInfo struct {
+	NodeID        string `json:"nodeId"` // 64 hex characters
+	RPCPublicAddr string `json:"rpcPublicAddr"`
+	Version       string `json:"version"`
+	Zone          string `json:"zone"` // "" before the node is in a layout
+}
+
+// Permissions of one access key on one bucket.
+type Permissions struct {
+	Read  bool `json:"read"`
+	Write bool `json:"write"`
+	Owner bool `json:"owner"`
+}
+
+// Any reports whether at least one permission is set.
+func (p Permissions) Any() bool { return p.Read || p.Write || p.Owner }
+
+// KeyPermissions are the cluster-wide permissions of an access key.
+type KeyPermissions struct {
+	CreateBucket bool `json:"createBucket"`
+}
+
+// KeySummary is one entry of ListKeys.
+type KeySummary struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// KeyInfo describes an access key.
+type KeyInfo struct {
+	AccessKeyID string `json:"accessKeyId"`
+	Name        string `json:"name"`
+	// SecretAccessKey is sent only by CreateKey and by GetKeyInfo with
+	// showSecretKey=true.
+	SecretAccessKey string         `json:"secretAccessKey,omitempty"`
+	Created         time.Time      `json:"created"`
+	Permissions     KeyPermissions `json:"permissions"`
+	Buckets         []KeyBucket    `json:"buckets"`
+}
+
+// KeyBucket is a bucket an access key has permissions on.
+type KeyBucket struct {
+	ID            string      `json:"id"`
+	GlobalAliases []string    `json:"globalAliases"`
+	Permissions   Permissions `json:"permissions"`
+}
+
+// BucketSummary is one entry of ListBuckets.
+type BucketSummary struct {
+	ID            string    `json:"id"`
+	GlobalAliases []string  `json:"globalAliases"`
+	Created       time.Time `json:"created"`
+}
+
+// BucketInfo describes a bucket.
+type BucketInfo struct {
+	ID            string    `json:"id"` // 64 hex characters
+	GlobalAliases []string  `json:"globalAliases"`
+	Created       time.Time `json:"created"`
+	WebsiteAccess bool      `json:"websiteAccess"`
+	// WebsiteConfig is nil when website access is disabled.
+	WebsiteConfig *WebsiteConfig `json:"websiteConfig"`
+	Keys          []BucketKey    `json:"keys"`
+	Objects       int64          `json:"objects"`
+	Bytes         int64          `json:"bytes"`
+}
+
+// WebsiteConfig is how a bucket is served as a website.
+type WebsiteConfig struct {
+	IndexDocument string `json:"indexDocument"`
+	ErrorDocument string `json:"errorDocument"` // "" for none
+}
+
+// BucketKey is an access key with permissions on a bucket.
+type BucketKey struct {
+	AccessKeyID string      `json:"accessKeyId"`
+	Name        string      `json:"name"`
+	Permissions Permissions `json:"permissions"`
+}
+
+// CreateKeyRequest is the body of CreateKey.
+type CreateKeyRequest struct {
+	Name string `json:"name"`
+}
+
+// ImportKeyRequest is the body of ImportKey.
+type ImportKeyRequest struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Name            string `json:"name"`
+}
+
+// UpdateKeyRequest is the body of UpdateKey; nil fields are left alone.
+type UpdateKeyRequest struct {
+	Name  *string         `json:"name,omitempty"`
+	Allow *KeyPermissions `json:"allow,omitempty"`
+	Deny  *KeyPermissions `json:"deny,omitempty"`
+}
+
+// CreateBucketRequest is the body of CreateBucket.
+type CreateBucketRequest struct {
+	GlobalAlias string `json:"globalAlias"`
+}
+
+// UpdateBucketRequest is the body of UpdateBucket; nil fields are left
+// alone.
+type UpdateBucketRequest struct {
+	WebsiteAccess *WebsiteAccess `json:"websiteAccess,omitempty"`
+}
+
+// WebsiteAccess switches a bucket's website on or off.
+type WebsiteAccess struct {
+	Enabled       bool   `json:"enabled"`
+	IndexDocument string `json:"indexDocument,omitempty"` // required when Enabled
+	ErrorDocument string `json:"errorDocument,omitempty"`
+}
+
+// BucketKeyRequest is the body of AllowBucketKey and DenyBucketKey: the
+// permissions set to true are granted, or revoked.
+type BucketKeyRequest struct {
+	BucketID    string      `json:"bucketId"`
+	AccessKeyID string      `json:"accessKeyId"`
+	Permissions Permissions `json:"permissions"`
+}
+
+// HealthStatus is the body of /health.
+type HealthStatus struct {
+	Status  string `json:"status"` // "healthy" or "unavailable"
+	Message string `json:"message,omitempty"`
+}
+
+// ErrorResponse is the body of every error response.
+type ErrorResponse struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Path    string `json:"path"`
+}
+
+// Lists are encoded as [] rather than null.
+
+func (k *KeyInfo) normalize() {
+	if k.Buckets == nil {
+		k.Buckets = []KeyBucket{}
+	}
+	for i := range k.Buckets {
+		if k.Buckets[i].GlobalAliases == nil {
+			k.Buckets[i].GlobalAliases = []string{}
+		}
+	}
+}
+
+func (b *BucketInfo) normalize() {
+	if b.GlobalAliases == nil {
+		b.GlobalAliases = []string{}
+	}
+	if b.Keys == nil {
+		b.Keys = []BucketKey{}
+	}
+	if !b.WebsiteAccess {
+		b.WebsiteConfig = nil
+	}
+}
