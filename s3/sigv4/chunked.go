@@ -69,17 +69,6 @@ func newChunkedReader(body io.ReadCloser, want int64, signer *streamSigner, allo
 	return c
 }
 
-func malformedChunk(format string, args ...any) error {
-	return s3err.WithMessage(s3err.ErrInvalidRequest, "Malformed aws-chunked body: "+format, args...)
-}
-
-func malformedTrailer(format string, args ...any) error {
-	return s3err.WithMessage(s3err.ErrMalformedTrailer, "The request contained trailing data that was not well-formed: "+format, args...)
-}
-
-var errChunkSignature = s3err.WithMessage(s3err.ErrSignatureDoesNotMatch,
-	"The chunk signature we calculated does not match the signature you provided.")
-
 // Read returns decoded data. io.EOF comes only once every chunk, the
 // trailer section and every signature have been read and checked.
 func (c *chunkedReader) Read(p []byte) (int, error) {
@@ -266,8 +255,7 @@ func (c *chunkedReader) readTrailers() error {
 		s := c.signer
 		want := signHex(s.key, stringToSign(trailAlgorithm, s.amzDate, s.scope, s.prev, hexSHA256(canonical.String())))
 		if !equalSignatures(want, gotSig) {
-			return s3err.WithMessage(s3err.ErrSignatureDoesNotMatch,
-				"The trailer signature we calculated does not match the signature you provided.")
+			return errTrailerSignature
 		}
 		s.prev = want
 	}

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/garage-web/garage-web/s3/s3err"
 )
 
 // authorization is what a signature is made of, whether it came from the
@@ -15,9 +13,6 @@ type authorization struct {
 	signedHeaders []string
 	signature     string
 }
-
-var errUnsupportedAuth = s3err.WithMessage(s3err.ErrInvalidRequest,
-	"The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 
 // parseAuthorization parses an Authorization header value:
 //
@@ -74,9 +69,6 @@ func parseAuthorization(v string) (authorization, error) {
 	}
 	return a, nil
 }
-
-var errNoDate = s3err.WithMessage(s3err.ErrAccessDenied,
-	"AWS authentication requires a valid Date or x-amz-date header")
 
 // headerTime returns the request time from x-amz-date, or from Date when
 // x-amz-date is absent.

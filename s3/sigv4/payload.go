@@ -3,8 +3,6 @@ package sigv4
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"net/http"
@@ -123,16 +121,6 @@ func declaredTrailers(h http.Header) []string {
 		}
 	}
 	return names
-}
-
-// readError turns a failed read of the request body into an S3 error: a body
-// cut short is IncompleteBody; anything else (a broken connection) is
-// returned with context.
-func readError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return s3err.ErrIncompleteBody
-	}
-	return fmt.Errorf("sigv4: reading request body: %w", err)
 }
 
 // hashReader passes a body through and checks its SHA-256 at EOF.

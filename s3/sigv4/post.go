@@ -198,10 +198,17 @@ func (p *PostPolicy) ContentLengthRange() (min, max int64, ok bool) {
 	return 0, 0, false
 }
 
-// Fields that need no condition: the signature and policy themselves, the
-// file, and (as in AWS) x-ignore-* fields. The bucket comes from the URL;
-// the policy may restrict it but need not name it.
-var unconditioned = map[string]bool{"x-amz-signature": true, "policy": true, "file": true, "bucket": true}
+// needsCondition reports whether a form field must be covered by a policy
+// condition. The signature and policy themselves, the file and (as in AWS)
+// x-ignore-* fields need none; the bucket comes from the URL, so the policy
+// may restrict it but need not name it.
+func needsCondition(field string) bool {
+	switch field {
+	case "x-amz-signature", "policy", "file", "bucket":
+		return false
+	}
+	return !strings.HasPrefix(field, "x-ignore-")
+}
 
 // Check verifies that the policy has not expired, that every condition holds
 // for the form fields (names case-insensitive; the caller includes "bucket"
@@ -244,7 +251,7 @@ func (p *PostPolicy) Check(form map[string]string, size int64) error {
 	}
 	var extra []string
 	for name := range f {
-		if !covered[name] && !unconditioned[name] && !strings.HasPrefix(name, "x-ignore-") {
+		if !covered[name] && needsCondition(name) {
 			extra = append(extra, name)
 		}
 	}

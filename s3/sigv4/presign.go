@@ -3,8 +3,6 @@ package sigv4
 import (
 	"strconv"
 	"time"
-
-	"github.com/garage-web/garage-web/s3/s3err"
 )
 
 // Query parameter names of a presigned URL.
@@ -24,10 +22,6 @@ type presigned struct {
 	date        time.Time
 	expires     time.Duration
 	payloadHash string // X-Amz-Content-Sha256, or UNSIGNED-PAYLOAD
-}
-
-func queryError(format string, args ...any) error {
-	return s3err.WithMessage(s3err.ErrAuthorizationQueryParametersError, format, args...)
 }
 
 // isPresigned reports whether the query asks for query-string authentication.

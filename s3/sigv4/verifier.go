@@ -50,9 +50,6 @@ type Result struct {
 	Trailer func() http.Header
 }
 
-var errBothAuth = s3err.WithMessage(s3err.ErrInvalidArgument,
-	"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
-
 // Verify authenticates r. On success the caller must read the body from
 // Result.Body, not r.Body. Errors are *s3err.Error values, possibly wrapped,
 // except errors from Lookup that are not S3 errors, which are returned
