@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// runFunc runs a command with its positional arguments. Its flags were
+// bound by the command's setup function.
+type runFunc func(ctx context.Context, c *cli, args []string) error
+
+// command is one subcommand.
+type command struct {
+	name    string // words after "garage-web": "key create"
+	args    string // positional arguments, for usage: "NAME"
+	nargs   int    // number of positional arguments
+	summary string
+	// setup defines the command's own flags on fs and returns the function
+	// that runs the command with them.
+	setup func(fs *flag.FlagSet) runFunc
+}
+
+// commands is the whole command line, in the order of the usage text.
+func commands() []command {
+	return []command{
+		{"server", "", 0, "run the node (S3 API, website endpoint, admin API)", setupServer},
+		{"node id", "", 0, "print the node's ID@ADDR, for bootstrap_peers", setupNodeID},
+		{"version", "", 0, "print the version of this binary", setupVersion},
+
+		{"key create", "NAME", 1, "create an access key and print its secret", setupKeyCreate},
+		{"key list", "", 0, "list access keys", setupKeyList},
+		{"key info", "KEY", 1, "show an access key and its buckets", setupKeyInfo},
+		{"key rename", "KEY NEWNAME", 2, "rename an access key", setupKeyRename},
+		{"key allow", "KEY", 1, "grant a cluster permission (--create-bucket) to a key", setupKeyAllow},
+		{"key deny", "KEY", 1, "revoke a cluster permission (--create-bucket) from a key", setupKeyDeny},
+		{"key import", "ID SECRET", 2, "import an access key made elsewhere", setupKeyImport},
+		{"key delete", "KEY", 1, "delete an access key (needs --yes)", setupKeyDelete},
+
+		{"bucket create", "NAME", 1, "create a bucket", setupBucketCreate},
+		{"bucket list", "", 0, "list buckets", setupBucketList},
+		{"bucket info", "BUCKET", 1, "show a bucket, its keys and its usage", setupBucketInfo},
+		{"bucket allow", "BUCKET", 1, "grant --read/--write/--owner on a bucket to --key KEY", setupBucketAllow},
+		{"bucket deny", "BUCKET", 1, "revoke --read/--write/--owner on a bucket from --key KEY", setupBucketDeny},
+		{"bucket website", "BUCKET", 1, "serve a bucket as a website (--allow) or stop (--deny)", setupBucketWebsite},
+		{"bucket delete", "BUCKET", 1, "delete an empty bucket (needs --yes)", setupBucketDelete},
+	}
+}
+
+// options are the flags every command accepts, before or after its name.
+type options struct {
+	config string // -c: configuration file
+	admin  string // --admin: admin API address
+	token  string // --token: admin token
+	json   bool   // --json: machine-readable output
+}
+
+func addCommonFlags(fs *flag.FlagSet, o *options) {
+	fs.StringVar(&o.config, "c", o.config, "configuration `FILE` (default: $GARAGE_CONFIG_FILE, else the built-in default)")
+	fs.StringVar(&o.config, "config", o.config, "same as -c")
+	fs.StringVar(&o.admin, "admin", o.admin, "admin API `ADDR`ess (default: admin.api_bind_addr of the configuration)")
+	fs.StringVar(&o.token, "token", o.token, "admin `TOKEN` (default: admin.admin_token, else <metadata_dir>/admin_token)")
+	fs.BoolVar(&o.json, "json", o.json, "print JSON instead of text")
+}
+
+// invocation is a parsed command line.
+type invocation struct {
+	cmd  *command
+	args []string // positional arguments
+	opts options
+	run  runFunc
+}
+
+// Errors of parse and of commands that are about the command line.
+type (
+	// helpRequest asks for text on stdout and exit status 0.
+	helpRequest struct{ text string }
+	// usageError is a wrong command line: exit status 2.
+	usageError struct {
+		msg  string
+		help string // the help command to suggest
+	}
+)
+
+func (h *helpRequest) Error() string { return "help requested" }
+func (e *usageError) Error() string  { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), help: "garage-web help"}
+}
+
+// parse turns a command line into an invocation.
+func parse(args []string) (*invocation, error) {
+	var o options
+	global := newFlagSet("garage-web")
+	addCommonFlags(global, &o)
+	if err := global.Parse(args); err != nil {
+		return nil, flagError(err, "", usageText)
+	}
+	words := global.Args()
+	if len(words) == 0 {
+		return nil, usageErrorf("no command given")
+	}
+	if words[0] == "help" {
+		text, err := helpFor(words[1:])
+		if err != nil {
+			return nil, err
+		}
+		return nil, &helpRequest{text: text}
+	}
+	cmd, rest, err := findCommand(words)
+	if err != nil {
+		return nil, err
+	}
+	fs := newFlagSet("garage-web " + cmd.name)
+	addCommonFlags(fs, &o)
+	run := cmd.setup(fs)
+	pos, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return nil, flagError(err, cmd.name, func() string { return commandHelp(cmd, fs) })
+	}
+	if len(pos) != cmd.nargs {
+		return nil, &usageError{
+			msg:  fmt.Sprintf("%s: %s", cmd.name, argsProblem(cmd, pos)),
+			help: "garage-web help " + cmd.name,
+		}
+	}
+	return &invocation{cmd: cmd, args: pos, opts: o, run: run}, nil
+}
+
+func argsProblem(cmd *command, pos []string) string {
+	switch {
+	case cmd.nargs == 0:
+		return fmt.Sprintf("unexpected argument %q", pos[0])
+	case len(pos) < cmd.nargs:
+		return "missing " + strings.Fields(cmd.args)[len(pos)]
+	default:
+		return fmt.Sprintf("unexpected argument %q after %s", pos[cmd.nargs], cmd.args)
+	}
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and help are printed by run
+	return fs
+}
+
+// flagError converts an error of flag parsing for the command cmdName
+// ("" before the command).
+func flagError(err error, cmdName string, help func() string) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return &helpRequest{text: help()}
+	}
+	if cmdName == "" {
+		return usageErrorf("%s", err)
+	}
+	return &usageError{msg: cmdName + ": " + err.Error(), help: "garage-web help " + cmdName}
+}
+
+// parseInterspersed parses flags anywhere among the positional arguments
+// ("key create NAME --json"); everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// findCommand matches the longest command name at the start of words.
+func findCommand(words []string) (*command, []string, error) {
+	cmds := commands()
+	for i := range cmds {
+		name := strings.Fields(cmds[i].name)
+		if len(words) >= len(name) && slices.Equal(words[:len(name)], name) {
+			return &cmds[i], words[len(name):], nil
+		}
+	}
+	if isGroup(words[0]) {
+		if len(words) == 1 || strings.HasPrefix(words[1], "-") {
+			return nil, nil, &usageError{msg: fmt.Sprintf("missing %s command", words[0]), help: "garage-web help " + words[0]}
+		}
+		return nil, nil, &usageError{msg: fmt.Sprintf("unknown command %q", words[0]+" "+words[1]), help: "garage-web help " + words[0]}
+	}
+	return nil, nil, usageErrorf("unknown command %q", words[0])
+}
+
+// isGroup reports whether word starts several commands ("key").
+func isGroup(word string) bool {
+	for _, c := range commands() {
+		if first, _, ok := strings.Cut(c.name, " "); ok && first == word {
+			return true
+		}
+	}
+	return false
+}
+
+// helpFor is the text of "garage-web help [WORDS]".
+func helpFor(words []string) (string, error) {
+	if len(words) == 0 {
+		return usageText(), nil
+	}
+	if cmd, rest, err := findCommand(words); err == nil && len(rest) == 0 {
+		fs := newFlagSet("garage-web " + cmd.name)
+		var o options
+		addCommonFlags(fs, &o)
+		cmd.setup(fs)
+		return commandHelp(cmd, fs), nil
+	}
+	if len(words) == 1 && isGroup(words[0]) {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "Usage: garage-web %s <command> [arguments] [flags]\n\nCommands:\n", words[0])
+		writeCommandList(&b, words[0])
+		fmt.Fprintf(&b, "\nRun 'garage-web help %s <command>' for the flags of a command.\n", words[0])
+		return b.String(), nil
+	}
+	return "", usageErrorf("no help for %q: unknown command", strings.Join(words, " "))
+}
+
+func commandHelp(cmd *command, fs *flag.FlagSet) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Usage: garage-web %s", cmd.name)
+	if cmd.args != "" {
+		fmt.Fprintf(&b, " %s", cmd.args)
+	}
+	fmt.Fprintf(&b, " [flags]\n\n%s.\n\nFlags:\n", capitalize(cmd.summary))
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
+}
+
+func usageText() string {
+	var b bytes.Buffer
+	b.WriteString(`Usage: garage-web [-c FILE] <command> [arguments] [flags]
+
+garage-web is an S3-compatible, geo-distributed object store. "garage-web
+server" runs a node; the other commands manage a node through its admin
+API. Run from the directory where "garage-web server" runs, they find the
+node with no flags (admin address and stored token).
+
+Commands:
+`)
+	writeCommandList(&b, "")
+	b.WriteString(`
+Flags accepted by every command, before or after it:
+  -c FILE        configuration file (default: $GARAGE_CONFIG_FILE, else built-in)
+  --admin ADDR   admin API address (default: admin.api_bind_addr)
+  --token TOKEN  admin token (default: admin.admin_token or the stored token)
+  --json         print JSON instead of text
+
+Configuration settings can also be given as GARAGE_* environment variables
+(GARAGE_ADMIN_API_BIND_ADDR, GARAGE_ADMIN_ADMIN_TOKEN, ...).
+
+Run 'garage-web help <command>' for the flags of a command.
+`)
+	return b.String()
+}
+
+// writeCommandList lists the commands whose name starts with group ("" = all).
+func writeCommandList(w io.Writer, group string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands() {
+		if group != "" && !strings.HasPrefix(c.name, group+" ") {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	tw.Flush()
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// reportParseError prints what parse returned and gives the exit status.
+func reportParseError(err error, stdout, stderr io.Writer) int {
+	var h *helpRequest
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return 0
+	}
+	var u *usageError
+	if errors.As(err, &u) {
+		fmt.Fprintf(stderr, "garage-web: %s\nRun '%s' for usage.\n", u.msg, u.help)
+		return 2
+	}
+	fmt.Fprintf(stderr, "garage-web: %s\n", err)
+	return 1
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/garage-web/garage-web/admin"
+)
+
+// findBucket resolves BUCKET (a global alias, an id or an id prefix).
+func findBucket(ctx context.Context, cl *admin.Client, bucket string) (admin.BucketInfo, error) {
+	return cl.GetBucket(ctx, admin.BucketQuery{Search: bucket})
+}
+
+func setupBucketCreate(*flag.FlagSet) runFunc {
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		b, err := cl.CreateBucket(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return c.show(b, func(w io.Writer) {
+			fmt.Fprintf(w, "Created bucket %q (%s).\n", args[0], b.ID)
+			fmt.Fprintf(w, "Give a key access with 'garage-web bucket allow --read --write %s --key KEY'.\n", args[0])
+		})
+	})
+}
+
+func setupBucketList(*flag.FlagSet) runFunc {
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, _ []string) error {
+		buckets, err := cl.ListBuckets(ctx)
+		if err != nil {
+			return err
+		}
+		return c.show(buckets, func(w io.Writer) {
+			if len(buckets) == 0 {
+				fmt.Fprintln(w, "No buckets. Create one with 'garage-web bucket create NAME'.")
+				return
+			}
+			tw := newTable(w, "ID", "GLOBAL ALIASES", "CREATED")
+			for _, b := range buckets {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", shortID(b.ID), orDash(strings.Join(b.GlobalAliases, ", ")), formatTime(b.Created))
+			}
+			tw.Flush()
+		})
+	})
+}
+
+func setupBucketInfo(*flag.FlagSet) runFunc {
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		b, err := findBucket(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		return c.show(b, func(w io.Writer) { writeBucketInfo(w, b) })
+	})
+}
+
+func setupBucketDelete(fs *flag.FlagSet) runFunc {
+	yes := fs.Bool("yes", false, "confirm the deletion")
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		b, err := findBucket(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		if !*yes {
+			return &usageError{
+				msg:  fmt.Sprintf("bucket delete: add --yes to delete bucket %s", bucketLabel(b)),
+				help: "garage-web help bucket delete",
+			}
+		}
+		if err := cl.DeleteBucket(ctx, b.ID); err != nil {
+			return err
+		}
+		return c.show(b, func(w io.Writer) { fmt.Fprintf(w, "Deleted bucket %s.\n", bucketLabel(b)) })
+	})
+}
+
+func setupBucketAllow(fs *flag.FlagSet) runFunc { return setupBucketPermission(fs, true) }
+func setupBucketDeny(fs *flag.FlagSet) runFunc  { return setupBucketPermission(fs, false) }
+
+func setupBucketPermission(fs *flag.FlagSet, allow bool) runFunc {
+	var p admin.Permissions
+	fs.BoolVar(&p.Read, "read", false, "read objects")
+	fs.BoolVar(&p.Write, "write", false, "write and delete objects")
+	fs.BoolVar(&p.Owner, "owner", false, "change the bucket's settings (website, CORS, policies)")
+	key := fs.String("key", "", "the access `KEY` (id or name)")
+	verb := map[bool]string{true: "allow", false: "deny"}[allow]
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		if !p.Any() {
+			return &usageError{msg: "bucket " + verb + ": no permission given (--read, --write, --owner)", help: "garage-web help bucket " + verb}
+		}
+		if *key == "" {
+			return &usageError{msg: "bucket " + verb + ": missing --key KEY", help: "garage-web help bucket " + verb}
+		}
+		b, err := findBucket(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		k, err := findKey(ctx, cl, *key)
+		if err != nil {
+			return err
+		}
+		req := admin.BucketKeyRequest{BucketID: b.ID, AccessKeyID: k.AccessKeyID, Permissions: p}
+		if allow {
+			b, err = cl.AllowBucketKey(ctx, req)
+		} else {
+			b, err = cl.DenyBucketKey(ctx, req)
+		}
+		if err != nil {
+			return err
+		}
+		return c.show(b, func(w io.Writer) {
+			if allow {
+				fmt.Fprintf(w, "Key %s now has %s on bucket %s.\n", keyLabel(k), permWords(p), bucketLabel(b))
+			} else {
+				fmt.Fprintf(w, "Key %s no longer has %s on bucket %s.\n", keyLabel(k), permWords(p), bucketLabel(b))
+			}
+		})
+	})
+}
+
+func setupBucketWebsite(fs *flag.FlagSet) runFunc {
+	allow := fs.Bool("allow", false, "serve the bucket as a website")
+	deny := fs.Bool("deny", false, "stop serving the bucket as a website")
+	index := fs.String("index-document", "index.html", "object served for a directory (`NAME`)")
+	errorDoc := fs.String("error-document", "", "object served, with status 404, for a missing object (`NAME`)")
+	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		if *allow == *deny {
+			return &usageError{msg: "bucket website: give one of --allow and --deny", help: "garage-web help bucket website"}
+		}
+		docsGiven := false
+		fs.Visit(func(f *flag.Flag) { docsGiven = docsGiven || strings.HasSuffix(f.Name, "-document") })
+		if *deny && docsGiven {
+			return &usageError{msg: "bucket website: --index-document and --error-document go with --allow", help: "garage-web help bucket website"}
+		}
+		b, err := findBucket(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		wa := &admin.WebsiteAccess{Enabled: *allow}
+		if *allow {
+			wa.IndexDocument, wa.ErrorDocument = *index, *errorDoc
+		}
+		if b, err = cl.UpdateBucket(ctx, b.ID, admin.UpdateBucketRequest{WebsiteAccess: wa}); err != nil {
+			return err
+		}
+		return c.show(b, func(w io.Writer) {
+			if *deny {
+				fmt.Fprintf(w, "Website access disabled for bucket %s.\n", bucketLabel(b))
+				return
+			}
+			fmt.Fprintf(w, "Website access enabled for bucket %s (index document %s", bucketLabel(b), *index)
+			if *errorDoc != "" {
+				fmt.Fprintf(w, ", error document %s", *errorDoc)
+			}
+			fmt.Fprintln(w, ").")
+		})
+	})
+}
