@@ -119,31 +119,38 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	return m, nil
 }
 
-// objectUpdated releases the data of versions that were pruned or aborted.
+// objectUpdated releases the data of versions that were superseded,
+// pruned or aborted. Releasing twice is harmless.
 func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
-	if old == nil {
-		return nil
+	var before Object
+	if old != nil {
+		before = *old
 	}
-	for _, v := range old.Versions {
-		now, still := merged.Version(v.UUID)
-		switch {
-		case !still && v.State == StateComplete:
+	for _, v := range merged.Versions {
+		prev, had := before.Version(v.UUID)
+		if had && prev.State == v.State {
+			continue
+		}
+		switch v.State {
+		case StateSuperseded:
 			for _, id := range v.DataIDs() {
 				if err := tx.Enqueue(taskReleaseData, []byte(id)); err != nil {
 					return err
 				}
 			}
-		case still && v.State != StateAborted && now.State == StateAborted:
-			if err := abortVersionData(tx, now); err != nil {
+		case StateAborted:
+			if err := abortVersionData(tx, v); err != nil {
 				return err
 			}
 		}
 	}
-	// A version first seen already aborted on this replica.
-	for _, v := range merged.Versions {
-		if _, had := old.Version(v.UUID); !had && v.State == StateAborted {
-			if err := abortVersionData(tx, v); err != nil {
-				return err
+	// Complete versions dropped outright (their marker already expired).
+	for _, v := range before.Versions {
+		if _, still := merged.Version(v.UUID); !still && v.State == StateComplete {
+			for _, id := range v.DataIDs() {
+				if err := tx.Enqueue(taskReleaseData, []byte(id)); err != nil {
+					return err
+				}
 			}
 		}
 	}

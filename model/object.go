@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"cmp"
 	"slices"
 )
@@ -10,7 +12,18 @@ const (
 	StateUploading = "uploading"
 	StateComplete  = "complete"
 	StateAborted   = "aborted"
+	// StateSuperseded marks a complete version that a newer one replaced.
+	// The marker keeps the version's data references (so any replica can
+	// release them) but not its metadata, and is dropped once it is
+	// markerRetention older than the current version.
+	StateSuperseded = "superseded"
 )
+
+// markerRetention is how long superseded and aborted markers are kept,
+// measured against the current version's timestamp (not a clock, so the
+// compaction is the same on every replica). A replica that missed more
+// than this much history could bring back a stale upload in progress.
+const markerRetention = uint64(24 * 60 * 60 * 1000)
 
 // ObjectMeta is what S3 returns about an object version.
 type ObjectMeta struct {
@@ -78,10 +91,10 @@ func (v ObjectVersion) DataIDs() []string {
 	return ids
 }
 
-// Object is an object key with its versions, oldest first. Only the newest
-// complete version and the versions newer than it are kept, plus uploads
-// in progress and aborted markers (so that an abort can never be undone by
-// a replica that missed it).
+// Object is an object key with its versions, oldest first: the newest
+// complete version, uploads in progress, and recent markers of superseded
+// and aborted versions (so that a replica that missed an abort or a newer
+// write cannot bring an old state back).
 type Object struct {
 	Bucket   string          `json:"bucket"`
 	Key      string          `json:"key"`
@@ -108,6 +121,8 @@ func (o Object) IsTombstone() bool {
 // wins over everything, completion over an upload in progress.
 func stateRank(s string) int {
 	switch s {
+	case StateSuperseded:
+		return 3
 	case StateAborted:
 		return 2
 	case StateComplete:
@@ -122,7 +137,7 @@ func (o Object) Merge(other Object) Object {
 	for _, list := range [][]ObjectVersion{o.Versions, other.Versions} {
 		for _, v := range list {
 			cur, ok := byID[v.UUID]
-			if !ok || stateRank(v.State) > stateRank(cur.State) {
+			if !ok || stateRank(v.State) > stateRank(cur.State) || stateRank(v.State) == stateRank(cur.State) && greaterEncoding(v, cur) {
 				byID[v.UUID] = v
 			}
 		}
@@ -135,13 +150,17 @@ func (o Object) Merge(other Object) Object {
 		return cmp.Or(cmp.Compare(a.TS, b.TS), cmp.Compare(a.UUID, b.UUID))
 	})
 	out := Object{Bucket: o.Bucket, Key: o.Key, Versions: pruneVersions(vs)}
+	if len(out.Versions) == 0 {
+		out.Versions = nil
+	}
 	if out.Bucket == "" {
 		out.Bucket, out.Key = other.Bucket, other.Key
 	}
 	return out
 }
 
-// pruneVersions drops complete versions older than the newest complete one.
+// pruneVersions turns complete versions older than the newest complete one
+// into superseded markers, and drops markers older than markerRetention.
 func pruneVersions(vs []ObjectVersion) []ObjectVersion {
 	last := -1
 	for i, v := range vs {
@@ -149,12 +168,16 @@ func pruneVersions(vs []ObjectVersion) []ObjectVersion {
 			last = i
 		}
 	}
-	if last <= 0 {
+	if last < 0 {
 		return vs
 	}
+	newest := vs[last].TS
 	out := vs[:0:0]
 	for i, v := range vs {
 		if i < last && v.State == StateComplete {
+			v = ObjectVersion{UUID: v.UUID, TS: v.TS, State: StateSuperseded, Multipart: v.Multipart, Data: v.Data}
+		}
+		if (v.State == StateSuperseded || v.State == StateAborted) && v.TS+markerRetention < newest {
 			continue
 		}
 		out = append(out, v)
@@ -201,4 +224,12 @@ func (o Object) Uploads() []ObjectVersion {
 		}
 	}
 	return out
+}
+
+// greaterEncoding breaks ties between two different values of one version
+// (which writers never produce, but merge must stay deterministic).
+func greaterEncoding(a, b ObjectVersion) bool {
+	ea, _ := json.Marshal(a)
+	eb, _ := json.Marshal(b)
+	return bytes.Compare(ea, eb) > 0
 }

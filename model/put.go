@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"io"
@@ -71,7 +72,14 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		Meta: &ObjectMeta{Size: size, ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 		Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: size}}}}
 	if err := m.commitVersion(ctx, in.BucketID, in.Key, v, in.If); err != nil {
-		m.abortVersion(ctx, in.BucketID, in.Key, uploading)
+		// A version refused by its preconditions was never written as
+		// complete and is aborted. A failed write may have reached some
+		// replicas as complete: it is left as it is, never aborted, so
+		// that no replica can hold a complete version whose data was
+		// released.
+		if errors.Is(err, ErrPrecondition) {
+			m.abortVersion(ctx, in.BucketID, in.Key, uploading)
+		}
 		return ObjectVersion{}, err
 	}
 	return v, nil
