@@ -22,11 +22,11 @@ type Outcome int
 
 // Outcomes of Plan.
 const (
-	Full           Outcome = iota // 200 with the whole object
-	Partial                       // 206 with Range
-	NotModified                   // 304
-	PreconditionFailed            // 412
-	Unsatisfiable                 // 416
+	Full               Outcome = iota // 200 with the whole object
+	Partial                           // 206 with Range
+	NotModified                       // 304
+	PreconditionFailed                // 412
+	Unsatisfiable                     // 416
 )
 
 // Plan evaluates the conditional and Range headers of r for an object

@@ -61,10 +61,10 @@ func (r BlockRef) Merge(o BlockRef) BlockRef {
 // Part is one uploaded multipart part. A part number uploaded again
 // replaces the previous upload (the newest wins).
 type Part struct {
-	UploadID string           `json:"upload"`
-	Number   int              `json:"n"`
+	UploadID string            `json:"upload"`
+	Number   int               `json:"n"`
 	Data     crdt.LWW[PartRef] `json:"data"`
-	Deleted  crdt.Bool        `json:"deleted,omitempty"`
+	Deleted  crdt.Bool         `json:"deleted,omitempty"`
 }
 
 func partKey(n int) []byte {

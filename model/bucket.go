@@ -17,9 +17,9 @@ type WebsiteConfig struct {
 
 // Bucket is a bucket's identity and configuration.
 type Bucket struct {
-	ID      string                   `json:"id"`
-	Created uint64                   `json:"created"`
-	Deleted crdt.Bool                `json:"deleted,omitempty"`
+	ID      string                    `json:"id"`
+	Created uint64                    `json:"created"`
+	Deleted crdt.Bool                 `json:"deleted,omitempty"`
 	Aliases crdt.LWWMap[string, bool] `json:"aliases,omitempty"`
 	// Website is nil when website access is disabled.
 	Website crdt.LWW[*WebsiteConfig] `json:"website"`

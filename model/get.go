@@ -176,4 +176,3 @@ func (r *blockReader) Close() error {
 	}
 	return nil
 }
-

@@ -16,13 +16,13 @@ func (p Permissions) Any() bool { return p.Read || p.Write || p.Owner }
 
 // Key is an access key.
 type Key struct {
-	ID                string                        `json:"id"`
-	Secret            string                        `json:"secret"`
-	Created           uint64                        `json:"created"`
-	Name              crdt.LWW[string]              `json:"name"`
-	AllowCreateBucket crdt.LWW[bool]                `json:"allowCreateBucket"`
+	ID                string                           `json:"id"`
+	Secret            string                           `json:"secret"`
+	Created           uint64                           `json:"created"`
+	Name              crdt.LWW[string]                 `json:"name"`
+	AllowCreateBucket crdt.LWW[bool]                   `json:"allowCreateBucket"`
 	Buckets           crdt.LWWMap[string, Permissions] `json:"buckets,omitempty"`
-	Deleted           crdt.Bool                     `json:"deleted,omitempty"`
+	Deleted           crdt.Bool                        `json:"deleted,omitempty"`
 }
 
 // PartitionKey implements table.Entry: all keys share one partition.

@@ -70,9 +70,9 @@ type Model struct {
 
 // Task kinds of the local work queue.
 const (
-	taskReleaseData   = "release-data"   // payload: data id
-	taskAbortUpload   = "abort-upload"   // payload: upload id
-	taskBlockRef      = "block-ref"      // payload: BlockRef JSON
+	taskReleaseData = "release-data" // payload: data id
+	taskAbortUpload = "abort-upload" // payload: upload id
+	taskBlockRef    = "block-ref"    // payload: BlockRef JSON
 )
 
 // Filters on the objects table.

@@ -21,8 +21,8 @@ import (
 type singlePlacement struct{ n table.Node }
 
 func (p singlePlacement) Nodes(table.PartitionHash) []table.Node { return []table.Node{p.n} }
-func (p singlePlacement) ReadQuorum() int                     { return 1 }
-func (p singlePlacement) WriteQuorum() int                    { return 1 }
+func (p singlePlacement) ReadQuorum() int                        { return 1 }
+func (p singlePlacement) WriteQuorum() int                       { return 1 }
 
 type testEnv struct {
 	m      *Model

@@ -2,8 +2,8 @@ package model
 
 import (
 	"bytes"
-	"encoding/json"
 	"cmp"
+	"encoding/json"
 	"slices"
 )
 

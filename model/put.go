@@ -1,8 +1,8 @@
 package model
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"

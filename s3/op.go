@@ -187,10 +187,10 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 type access int
 
 const (
-	accessNone   access = iota // no bucket, or checked by the handler
-	accessRead                 // read objects and listings
-	accessWrite                // write and delete objects
-	accessOwner                // bucket configuration
+	accessNone  access = iota // no bucket, or checked by the handler
+	accessRead                // read objects and listings
+	accessWrite               // write and delete objects
+	accessOwner               // bucket configuration
 )
 
 func (op Operation) access() access {
