@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -36,7 +36,7 @@ import (
 // Bounds for the SDK suites.
 const (
 	sdkTestTimeout = 4 * time.Minute  // one top-level test's context
-	sdkHTTPTimeout    = 60 * time.Second // one raw net/http request
+	sdkHTTPTimeout = 60 * time.Second // one raw net/http request
 )
 
 // sdkEnv is a node with one key allowed to create buckets and an SDK client
