@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,7 +43,6 @@ type Node struct {
 	model    *model.Model
 	registry *prometheus.Registry
 	s3       *s3.Server
-	admin    *admin.Server
 	ready    chan struct{}
 }
 
@@ -99,12 +96,6 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if n.s3, err = s3.New(s3.Config{Region: cfg.S3API.S3Region, RootDomain: cfg.S3API.RootDomain}, n.model, n.registry, log.With("api", "s3")); err != nil {
 		return nil, err
 	}
-	if n.admin, err = admin.NewServer(admin.Options{
-		Backend: &backend{n: n}, AdminToken: cfg.Admin.AdminToken, MetricsToken: cfg.Admin.MetricsToken,
-		Registry: n.registry, Logger: log.With("api", "admin"),
-	}); err != nil {
-		return nil, err
-	}
 	ok = true
 	return n, nil
 }
@@ -140,77 +131,47 @@ func loadOrCreateNodeID(dir string) (string, error) {
 	return id, nil
 }
 
-// server is one listener of the node.
+// server is one HTTP endpoint of the node besides the S3 and admin APIs.
 type server struct {
 	name string
 	addr string
 	h    http.Handler
 }
 
-// Run serves until ctx ends, then shuts down gracefully. It writes the
-// start-up banner to out.
+// Backend returns the admin API's view of the node.
+func (n *Node) Backend() admin.Backend { return &backend{n: n} }
+
+// Registry returns the node's metrics registry.
+func (n *Node) Registry() *prometheus.Registry { return n.registry }
+
+// S3Handler returns the S3 API handler.
+func (n *Node) S3Handler() http.Handler { return n.s3.Handler() }
+
+// WebHandler returns the web endpoint's handler, or nil when the node
+// serves no websites.
+func (n *Node) WebHandler() http.Handler {
+	for _, s := range n.extraServers() {
+		if s.name == "web" {
+			return s.h
+		}
+	}
+	return nil
+}
+
+// Run does the node's background work (task queue, block collection)
+// until ctx ends. The caller starts it once the endpoints listen: it
+// first writes the start-up banner to out (nil: no banner).
 func (n *Node) Run(ctx context.Context, out io.Writer) error {
-	defer n.db.Close()
-	servers := []server{
-		{"S3 API", n.cfg.S3API.APIBindAddr, n.s3.Handler()},
-		{"admin API", n.cfg.Admin.APIBindAddr, n.admin},
-	}
-	servers = append(servers, n.extraServers()...)
-	var listeners []net.Listener
-	for _, s := range servers {
-		l, err := net.Listen("tcp", s.addr)
-		if err != nil {
-			for _, l := range listeners {
-				l.Close()
-			}
-			return fmt.Errorf("%s: listen on %s: %w (is another garage-web running? change the address in the config)", s.name, s.addr, err)
-		}
-		listeners = append(listeners, l)
-	}
-	bg, stopBG := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		n.model.Run(bg, GCDelay)
-	}()
-	errc := make(chan error, len(servers))
-	var https []*http.Server
-	for i, s := range servers {
-		hs := &http.Server{
-			Handler:           s.h,
-			ReadHeaderTimeout: 30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
-		}
-		https = append(https, hs)
-		go func() {
-			if err := hs.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("%s: %w", s.name, err)
-			}
-		}()
-		n.log.Info("listening", "api", s.name, "addr", listeners[i].Addr().String())
-	}
 	close(n.ready)
 	if err := n.banner(ctx, out); err != nil {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errc:
-	}
-	n.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, hs := range https {
-		_ = hs.Shutdown(sctx)
-	}
-	stopBG()
-	wg.Wait()
-	return runErr
+	n.model.Run(ctx, GCDelay)
+	return nil
 }
 
-// extraServers are listeners added by other front ends (web).
+// Close closes the node's storage. Call it after Run returned.
+func (n *Node) Close() error { return n.db.Close() }
+
+// extraServers are the endpoints of other front ends (web).
 func (n *Node) extraServers() []server { return nil }

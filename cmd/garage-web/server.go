@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/garage-web/garage-web/admin"
 	"github.com/garage-web/garage-web/config"
+	gwnode "github.com/garage-web/garage-web/node"
 )
 
 // node is one garage-web node as buildNode assembles it. runServer serves
@@ -38,18 +40,24 @@ type node struct {
 	close func() error
 }
 
-// buildNode assembles the layers of a node (storage, cluster, table,
-// model, S3, web, TLS) from cfg, whose secrets are already set.
-//
-// ===== TO BE WIRED BY THE LEAD =====
-// Open storage under cfg.MetadataDir and cfg.DataDir, start the cluster
-// on cfg.RPCBindAddr with cfg.RPCSecret and cfg.BootstrapPeers, build the
-// tables and the model, and return a node whose admin field implements
-// admin.Backend over the model, with the s3 and web handlers. Register
-// metrics on a registry from newRegistry(). NodeInfo.Version: use the
-// version variable of main.go.
+// buildNode assembles the layers of a node (storage, tables, model, S3,
+// web) from cfg, whose secrets are already set; package node does the work.
 func buildNode(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*node, error) {
-	return nil, errors.New("the storage, model and S3 layers are not wired into the server yet (buildNode in cmd/garage-web/server.go)")
+	nd, err := gwnode.Open(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{
+		admin:    nd.Backend(),
+		registry: nd.Registry(),
+		s3:       nd.S3Handler(),
+		run:      func(ctx context.Context) error { return nd.Run(ctx, os.Stdout) },
+		close:    nd.Close,
+	}
+	if web := nd.WebHandler(); web != nil {
+		n.web = web
+	}
+	return n, nil
 }
 
 // newRegistry returns a registry with the Go runtime and process metrics.
