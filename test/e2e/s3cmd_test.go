@@ -51,7 +51,8 @@ func TestS3cmd(t *testing.T) {
 	if err := os.WriteFile(bigPath, big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := sc.Must(t, "put", "--multipart-chunk-size-mb=5", bigPath, "s3://"+bucket+"/big.bin")
+	// --progress: the part labels are only printed with the progress meter.
+	out := sc.Must(t, "put", "--progress", "--multipart-chunk-size-mb=5", bigPath, "s3://"+bucket+"/big.bin")
 	if !strings.Contains(out, "part 3 of 3") {
 		t.Fatalf("s3cmd multipart put did not report 3 parts:\n%s", out)
 	}
