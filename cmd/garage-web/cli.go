@@ -64,7 +64,7 @@ type options struct {
 func addCommonFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.config, "c", o.config, "configuration `FILE` (default: $GARAGE_CONFIG_FILE, else the built-in default)")
 	fs.StringVar(&o.config, "config", o.config, "same as -c")
-	fs.StringVar(&o.admin, "admin", o.admin, "admin API `ADDR`ess (default: admin.api_bind_addr of the configuration)")
+	fs.StringVar(&o.admin, "admin", o.admin, "admin API address `ADDR` (default: admin.api_bind_addr of the configuration)")
 	fs.StringVar(&o.token, "token", o.token, "admin `TOKEN` (default: admin.admin_token, else <metadata_dir>/admin_token)")
 	fs.BoolVar(&o.json, "json", o.json, "print JSON instead of text")
 }
@@ -123,7 +123,7 @@ func parse(args []string) (*invocation, error) {
 	run := cmd.setup(fs)
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
-		return nil, flagError(err, cmd.name, func() string { return commandHelp(cmd, fs) })
+		return nil, flagError(err, cmd.name, func() string { return commandHelp(cmd) })
 	}
 	if len(pos) != cmd.nargs {
 		return nil, &usageError{
@@ -217,11 +217,7 @@ func helpFor(words []string) (string, error) {
 		return usageText(), nil
 	}
 	if cmd, rest, err := findCommand(words); err == nil && len(rest) == 0 {
-		fs := newFlagSet("garage-web " + cmd.name)
-		var o options
-		addCommonFlags(fs, &o)
-		cmd.setup(fs)
-		return commandHelp(cmd, fs), nil
+		return commandHelp(cmd), nil
 	}
 	if len(words) == 1 && isGroup(words[0]) {
 		var b bytes.Buffer
@@ -233,17 +229,30 @@ func helpFor(words []string) (string, error) {
 	return "", usageErrorf("no help for %q: unknown command", strings.Join(words, " "))
 }
 
-func commandHelp(cmd *command, fs *flag.FlagSet) string {
+// commandHelp is the usage of one command, with its own flags.
+func commandHelp(cmd *command) string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Usage: garage-web %s", cmd.name)
 	if cmd.args != "" {
 		fmt.Fprintf(&b, " %s", cmd.args)
 	}
-	fmt.Fprintf(&b, " [flags]\n\n%s.\n\nFlags:\n", capitalize(cmd.summary))
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	fmt.Fprintf(&b, " [flags]\n\n%s.\n\n", capitalize(cmd.summary))
+	own := newFlagSet("garage-web " + cmd.name)
+	cmd.setup(own)
+	own.SetOutput(&b)
+	if hasFlags(own) {
+		b.WriteString("Flags:\n")
+		own.PrintDefaults()
+		b.WriteString("\n")
+	}
+	b.WriteString("Also -c FILE, --admin ADDR, --token TOKEN and --json, as for every command.\n")
 	return b.String()
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 func usageText() string {

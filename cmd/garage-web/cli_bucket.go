@@ -125,8 +125,8 @@ func setupBucketPermission(fs *flag.FlagSet, allow bool) runFunc {
 func setupBucketWebsite(fs *flag.FlagSet) runFunc {
 	allow := fs.Bool("allow", false, "serve the bucket as a website")
 	deny := fs.Bool("deny", false, "stop serving the bucket as a website")
-	index := fs.String("index-document", "index.html", "object served for a directory (`NAME`)")
-	errorDoc := fs.String("error-document", "", "object served, with status 404, for a missing object (`NAME`)")
+	index := fs.String("index-document", "index.html", "`NAME` of the object served for a directory")
+	errorDoc := fs.String("error-document", "", "`NAME` of the object served, with status 404, when an object is missing")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		if *allow == *deny {
 			return &usageError{msg: "bucket website: give one of --allow and --deny", help: "garage-web help bucket website"}
