@@ -3,8 +3,10 @@ package admin
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +71,7 @@ func NewServer(o Options) (*Server, error) {
 		s.metrics = promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})
 	}
 	s.mux = chi.NewRouter()
-	s.mux.Use(middleware.RequestID, middleware.Recoverer)
+	s.mux.Use(middleware.RequestID)
 	for _, rt := range s.routes() {
 		s.mux.Method(rt.method, rt.path, s.wrap(rt))
 	}
@@ -134,10 +136,11 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww.Header().Set("X-Request-Id", middleware.GetReqID(r.Context()))
 		err := s.authorize(rt.auth, r)
 		if err == nil {
 			r.Body = http.MaxBytesReader(ww, r.Body, maxBodySize)
-			err = rt.h(ww, r)
+			err = call(rt.h, ww, r)
 		}
 		if err != nil {
 			writeError(ww, r, s.log, err)
@@ -155,6 +158,20 @@ func (s *Server) wrap(rt route) http.Handler {
 			slog.Duration("duration", time.Since(start)),
 			slog.String("request_id", middleware.GetReqID(r.Context())))
 	})
+}
+
+// call runs h, turning a panic into an error so that it is answered and
+// logged like any internal error.
+func call(h handlerFunc, w http.ResponseWriter, r *http.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return h(w, r)
 }
 
 func (s *Server) authorize(a auth, r *http.Request) error {

@@ -292,3 +292,20 @@ func TestEmptyListsAreArrays(t *testing.T) {
 		}
 	}
 }
+
+// panicking is a backend whose GetNodeInfo panics.
+type panicking struct{ *admintest.Backend }
+
+func (panicking) NodeInfo(context.Context) (admin.NodeInfo, error) { panic("boom") }
+
+func TestPanicIsAnInternalError(t *testing.T) {
+	ts := mustServer(t, admin.Options{Backend: panicking{admintest.New()}})
+	status, body := ts.call(t, "GET", "/v2/GetNodeInfo", testToken, "")
+	if status != 500 || !strings.Contains(body, `"InternalError"`) || strings.Contains(body, "boom") {
+		t.Errorf("got %d %s", status, body)
+	}
+	// The server still serves.
+	if status, _ := ts.call(t, "GET", "/health", "", ""); status != 200 {
+		t.Errorf("after panic: %d", status)
+	}
+}
