@@ -30,7 +30,7 @@ var corsMethods = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELET
 func ParseCORS(body []byte) (*CORS, error) {
 	var c CORS
 	if err := xml.Unmarshal(body, &c); err != nil {
-		return nil, invalid("CORS configuration: %v", err)
+		return nil, malformed("CORS configuration: %v", err)
 	}
 	if len(c.Rules) == 0 || len(c.Rules) > 100 {
 		return nil, invalid("a CORS configuration needs 1 to 100 rules")

@@ -8,9 +8,17 @@ import (
 	"strings"
 )
 
-// ErrInvalid wraps every validation failure; the message says what is
-// wrong. S3 answers these with MalformedXML or InvalidArgument.
-var ErrInvalid = errors.New("invalid configuration")
+// Errors of the parsers. ErrMalformed: the document is not the XML
+// expected (S3: MalformedXML). ErrInvalid: well-formed but not a valid
+// configuration (S3: InvalidArgument). The message says what is wrong.
+var (
+	ErrMalformed = errors.New("malformed configuration")
+	ErrInvalid   = errors.New("invalid configuration")
+)
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
@@ -67,7 +75,7 @@ type Redirect struct {
 func ParseWebsite(body []byte) (*Website, error) {
 	var w Website
 	if err := xml.Unmarshal(body, &w); err != nil {
-		return nil, invalid("website configuration: %v", err)
+		return nil, malformed("website configuration: %v", err)
 	}
 	if err := w.Validate(); err != nil {
 		return nil, err
@@ -87,7 +95,7 @@ func (w *Website) Validate() error {
 		return validProtocol(w.RedirectAllRequestsTo.Protocol)
 	}
 	if w.IndexDocument == nil || w.IndexDocument.Suffix == "" {
-		return invalid("a website configuration needs an IndexDocument Suffix or RedirectAllRequestsTo")
+		return invalid("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty")
 	}
 	if strings.Contains(w.IndexDocument.Suffix, "/") {
 		return invalid("IndexDocument Suffix %q must not contain a slash", w.IndexDocument.Suffix)

@@ -150,7 +150,10 @@ func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v Objec
 		if cond.IfNoneMatch != "" && exists && (cond.IfNoneMatch == "*" || etagMatches(cond.IfNoneMatch, vis.Meta.ETag)) {
 			return fmt.Errorf("If-None-Match %s: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
 		}
-		if cond.IfMatch != "" && (!exists || (cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag))) {
+		if cond.IfMatch != "" && !exists {
+			return fmt.Errorf("If-Match %s: %s: %w", cond.IfMatch, key, ErrNoSuchObject)
+		}
+		if cond.IfMatch != "" && cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag) {
 			return fmt.Errorf("If-Match %s: %w", cond.IfMatch, ErrPrecondition)
 		}
 	}

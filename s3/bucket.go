@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/garage-web/garage-web/bucketconfig"
@@ -121,8 +122,11 @@ func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *r
 }
 
 func configError(err error) error {
-	if errors.Is(err, bucketconfig.ErrInvalid) {
+	switch {
+	case errors.Is(err, bucketconfig.ErrMalformed):
 		return s3err.WithMessage(s3err.ErrMalformedXML, "%v", err)
+	case errors.Is(err, bucketconfig.ErrInvalid):
+		return s3err.WithMessage(s3err.ErrInvalidArgument, "%s", strings.TrimPrefix(err.Error(), bucketconfig.ErrInvalid.Error()+": "))
 	}
 	return err
 }

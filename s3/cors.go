@@ -18,10 +18,13 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	b, err := s.model.ResolveBucket(r.Context(), req.bucketName)
 	if err != nil {
-		return s3err.WithMessage(s3err.ErrAccessDenied, "CORSResponse: This CORS request is not allowed.")
+		return err
+	}
+	if b.CORS.Value == "" {
+		return s3err.WithMessage(s3err.ErrAccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
 	}
 	if !CORSPreflight(w, r, b) {
-		return s3err.WithMessage(s3err.ErrAccessDenied, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+		return s3err.WithMessage(s3err.ErrAccessForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -43,6 +43,7 @@ func def(code string, status int, msg string) *Error {
 
 // The S3 errors garage-web returns. Messages follow AWS's wording.
 var (
+	ErrAccessForbidden                   = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed.")
 	ErrAccessDenied                      = def("AccessDenied", http.StatusForbidden, "Access Denied")
 	ErrAuthorizationHeaderMalformed      = def("AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed.")
 	ErrAuthorizationQueryParametersError = def("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")
