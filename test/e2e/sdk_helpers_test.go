@@ -240,7 +240,7 @@ func (e *sdkEnv) putMany(t testing.TB, bucket string, objs map[string][]byte) {
 	work := make(chan string)
 	errs := make(chan error, len(keys))
 	var wg sync.WaitGroup
-	for range 6 {
+	for range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
