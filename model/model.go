@@ -79,6 +79,7 @@ const (
 const (
 	filterVisible = "visible" // a GET would find data
 	filterUploads = "uploads" // has multipart uploads in progress
+	filterPuts    = "puts"    // has single PUTs in progress
 )
 
 // Open builds the model's tables on the local node. refs may be nil on a
@@ -100,6 +101,14 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		local, placement, table.Options[Object]{Filters: map[string]func(Object) bool{
 			filterVisible: func(o Object) bool { _, ok := o.Visible(); return ok },
 			filterUploads: func(o Object) bool { return len(o.Uploads()) > 0 },
+			filterPuts: func(o Object) bool {
+				for _, v := range o.Versions {
+					if v.State == StateUploading && !v.Multipart {
+						return true
+					}
+				}
+				return false
+			},
 		}}); err != nil {
 		return nil, err
 	}
@@ -254,7 +263,16 @@ func (m *Model) Run(ctx context.Context, gcDelay time.Duration) {
 	go m.local.Queue().Run(ctx)
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	lastSweep := time.Time{}
 	for {
+		if time.Since(lastSweep) > time.Hour {
+			if n, err := m.AbortStalePuts(ctx, time.Now()); err != nil {
+				m.log.Warn("clean-up of interrupted uploads failed; will retry", "err", err)
+			} else if n > 0 {
+				m.log.Info("aborted uploads interrupted by a crash or a lost client", "count", n)
+			}
+			lastSweep = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -268,6 +286,43 @@ func (m *Model) Run(ctx context.Context, gcDelay time.Duration) {
 			}
 		}
 	}
+}
+
+// AbortStalePuts aborts single PUTs still in progress StaleUploadAge after
+// they started: their writer died (a crash, a killed client) and their
+// blocks would otherwise stay referenced. It walks every bucket.
+func (m *Model) AbortStalePuts(ctx context.Context, now time.Time) (int, error) {
+	buckets, err := m.ListBuckets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cutoff := uint64(now.Add(-m.cfg.StaleUploadAge).UnixMilli())
+	n := 0
+	for _, b := range buckets {
+		var start []byte
+		for {
+			page, err := m.objects.Range(ctx, []byte(b.ID), table.RangeQuery{Start: start, Filter: filterPuts, Limit: 500})
+			if err != nil {
+				return n, err
+			}
+			for _, o := range page {
+				for _, v := range o.Versions {
+					if v.State == StateUploading && !v.Multipart && v.TS < cutoff {
+						v.State = StateAborted
+						if err := m.objects.Insert(ctx, Object{Bucket: o.Bucket, Key: o.Key, Versions: []ObjectVersion{v}}); err != nil {
+							return n, err
+						}
+						n++
+					}
+				}
+			}
+			if len(page) < 500 {
+				break
+			}
+			start = append([]byte(page[len(page)-1].Key), 0)
+		}
+	}
+	return n, nil
 }
 
 // QueueLen returns the number of pending background tasks.

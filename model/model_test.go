@@ -228,3 +228,41 @@ func TestObjectMergeLaws(t *testing.T) {
 		}
 	}
 }
+
+func TestAbortStalePuts(t *testing.T) {
+	e := newTestModel(t)
+	ctx := context.Background()
+	b, err := e.m.CreateBucket(ctx, "stale", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A PUT whose writer died after its first block: its version stays
+	// "uploading" and its block referenced.
+	failing := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte{9}, 100<<10)), errReader{})
+	_, err = e.m.PutObject(ctx, PutObjectInput{BucketID: b.ID, Key: "k", Body: failing, Size: -1,
+		Digest: func() (string, map[string]string) { return "", nil }})
+	if err == nil {
+		t.Fatal("put with a failing body succeeded")
+	}
+	// The failed PUT aborted itself; simulate a crash instead by writing
+	// an uploading version directly.
+	v := ObjectVersion{UUID: NewUUID(), TS: uint64(time.Now().Add(-48 * time.Hour).UnixMilli()), State: StateUploading}
+	if err := e.m.objects.Insert(ctx, Object{Bucket: b.ID, Key: "crashed", Versions: []ObjectVersion{v}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.m.AbortStalePuts(ctx, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("AbortStalePuts = %d, %v; want 1", n, err)
+	}
+	if n, _ := e.m.AbortStalePuts(ctx, time.Now()); n != 0 {
+		t.Fatalf("second sweep aborted %d", n)
+	}
+	e.drain(t)
+	if c, _ := e.refs.Count(storage.HashOf(bytes.Repeat([]byte{9}, 64<<10))); c != 0 {
+		t.Fatalf("block of the failed PUT still referenced %d times", c)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, fmt.Errorf("client went away") }
