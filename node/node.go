@@ -174,4 +174,14 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 func (n *Node) Close() error { return n.db.Close() }
 
 // extraServers are the endpoints of other front ends (web).
-func (n *Node) extraServers() []server { return nil }
+func (n *Node) extraServers() []server {
+	if n.cfg.S3Web.BindAddr == "" {
+		return nil
+	}
+	h, err := n.webHandler()
+	if err != nil {
+		n.log.Error("web endpoint disabled", "err", err)
+		return nil
+	}
+	return []server{{"web", n.cfg.S3Web.BindAddr, h}}
+}
