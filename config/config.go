@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -254,7 +253,7 @@ func (c *Config) secretPairs() []secretPair {
 func readSecret(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", errors.New(oneLine(err.Error()))
+		return "", err // a *fs.PathError: "open <path>: <reason>"
 	}
 	defer f.Close()
 	st, err := f.Stat()

@@ -82,8 +82,8 @@ func loadOrCreate(path string, gen func() string) (string, error) {
 	if err == nil {
 		return s, nil
 	}
-	if _, statErr := os.Stat(path); !errors.Is(statErr, fs.ErrNotExist) {
-		return "", err // there is a file, but it is unreadable or invalid
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err // there is a file, but it is unreadable or empty
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
