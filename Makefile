@@ -59,3 +59,19 @@ fuzz:
 	  echo "== fuzz $$pkg $$fn for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done; echo "fuzz: $(words $(FUZZ)) target(s) done"
+
+# Benchmarks (bench/, results in docs/benchmarks.md). `bench` runs garage-web,
+# MinIO (go install'ed into GOPATH/bin on first use, several minutes) and the
+# in-memory ceiling one after the other, in under 15 minutes; `bench-smoke`
+# is garage-web + ceiling with tiny counts, under 1 minute, to keep the tool
+# working. Reports go to $(BENCH_OUT)/bench{,-smoke}.{md,json}.
+BENCH_OUT ?= bin/bench
+.PHONY: bench bench-smoke
+bench: build
+	@mkdir -p $(BENCH_OUT)
+	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
+	./bin/benchsuite -profile full -garage-bin $(BIN) -command "make bench" -md $(BENCH_OUT)/bench.md -json $(BENCH_OUT)/bench.json
+bench-smoke: build
+	@mkdir -p $(BENCH_OUT)
+	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
+	./bin/benchsuite -profile smoke -minio=false -garage-bin $(BIN) -command "make bench-smoke" -md $(BENCH_OUT)/bench-smoke.md -json $(BENCH_OUT)/bench-smoke.json

@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// SizeName is a short human name for a byte size ("4KiB", "1MiB").
+func SizeName(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// salt makes payload stream ids distinct between scenarios.
+func salt(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64() << 32
+}
+
+// PutGet writes objects of Size bytes with Put, records their keys in the
+// pool named after the scenario, then reads random ones back with Get.
+type PutGet struct {
+	Size    int64
+	Put     Load
+	Get     Load
+	Payload *Payload
+}
+
+func (s PutGet) Name() string { return fmt.Sprintf("%s-c%d", SizeName(s.Size), s.Put.Clients) }
+
+func (s PutGet) Run(ctx context.Context, env *Env) ([]Result, error) {
+	name := s.Name()
+	put := env.newResult(name, "PUT", s.Put.Clients, s.Size)
+	keys, err := putObjects(ctx, env, s.Put, &put, "obj/"+name, s.Size, s.Payload)
+	if err != nil {
+		return nil, err
+	}
+	env.SetPool(name, keys)
+	get := env.newResult(name, "GET", s.Get.Clients, s.Size)
+	getObjects(ctx, env, s.Get, &get, keys)
+	return []Result{put, get}, nil
+}
+
+// putObjects runs a PUT load of unique objects under prefix and returns
+// the keys written successfully.
+func putObjects(ctx context.Context, env *Env, l Load, res *Result, prefix string, size int64, p *Payload) ([]string, error) {
+	var mu sync.Mutex
+	var keys []string
+	bufs := make([][]byte, max(l.Clients, 1))
+	for i := range bufs {
+		bufs[i] = make([]byte, size)
+	}
+	sl := salt(prefix)
+	l.run(ctx, env, res, func(ctx context.Context, w int, i int64) (int64, error) {
+		key := fmt.Sprintf("%s/%08d", prefix, i)
+		buf := bufs[w]
+		p.Fill(buf, sl|uint64(i), 0)
+		_, err := env.Client(w).PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        &env.Bucket,
+			Key:           &key,
+			Body:          bytes.NewReader(buf),
+			ContentLength: aws.Int64(size),
+		})
+		if err != nil {
+			return 0, err
+		}
+		mu.Lock()
+		keys = append(keys, key)
+		mu.Unlock()
+		return size, nil
+	})
+	if len(keys) == 0 {
+		env.logf("%s: no object written (%s)", prefix, res.Note)
+	}
+	return keys, nil
+}
+
+// getObjects runs a GET load over random keys of the pool.
+func getObjects(ctx context.Context, env *Env, l Load, res *Result, keys []string) {
+	if len(keys) == 0 {
+		res.Unavailable = "no objects to read (PUT failed)"
+		return
+	}
+	l.run(ctx, env, res, func(ctx context.Context, w int, i int64) (int64, error) {
+		return getOne(ctx, env.Client(w), env.Bucket, keys[rand.IntN(len(keys))])
+	})
+}
+
+func getOne(ctx context.Context, c *s3.Client, bucket, key string) (int64, error) {
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return 0, err
+	}
+	defer out.Body.Close()
+	return io.Copy(io.Discard, out.Body)
+}
+
+// Delete deletes the objects of a pool written by an earlier scenario, one
+// DeleteObject per key, until the pool or the load runs out.
+type Delete struct {
+	Pool string
+	Load Load
+}
+
+func (s Delete) Name() string { return fmt.Sprintf("delete-c%d", s.Load.Clients) }
+
+func (s Delete) Run(ctx context.Context, env *Env) ([]Result, error) {
+	res := env.newResult(s.Name(), "DELETE", s.Load.Clients, 0)
+	keys := env.Pool(s.Pool)
+	if len(keys) == 0 {
+		res.Unavailable = "no objects to delete (pool " + s.Pool + " empty)"
+		return []Result{res}, nil
+	}
+	l := s.Load
+	if l.Count <= 0 || l.Count > int64(len(keys)) {
+		l.Count = int64(len(keys))
+	}
+	l.run(ctx, env, &res, func(ctx context.Context, w int, i int64) (int64, error) {
+		_, err := env.Client(w).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &env.Bucket, Key: &keys[i]})
+		return 0, err
+	})
+	env.SetPool(s.Pool, keys[res.Ops+res.Errors:])
+	return []Result{res}, nil
+}
+
+// Mixed is a closed-loop mix: each operation is a GET of a random object of
+// Pool with probability ReadFraction, else a PUT of a new object of Size.
+type Mixed struct {
+	Pool         string
+	Size         int64
+	ReadFraction float64
+	Load         Load
+	Payload      *Payload
+}
+
+func (s Mixed) Name() string {
+	return fmt.Sprintf("mixed-%.0f/%.0f-%s-c%d", s.ReadFraction*100, (1-s.ReadFraction)*100, SizeName(s.Size), s.Load.Clients)
+}
+
+func (s Mixed) Run(ctx context.Context, env *Env) ([]Result, error) {
+	res := env.newResult(s.Name(), "GET+PUT", s.Load.Clients, s.Size)
+	keys := env.Pool(s.Pool)
+	if len(keys) == 0 {
+		res.Unavailable = "no objects to read (pool " + s.Pool + " empty)"
+		return []Result{res}, nil
+	}
+	bufs := make([][]byte, max(s.Load.Clients, 1))
+	for i := range bufs {
+		bufs[i] = make([]byte, s.Size)
+	}
+	prefix := "obj/" + s.Name()
+	sl := salt(prefix)
+	s.Load.run(ctx, env, &res, func(ctx context.Context, w int, i int64) (int64, error) {
+		if rand.Float64() < s.ReadFraction {
+			return getOne(ctx, env.Client(w), env.Bucket, keys[rand.IntN(len(keys))])
+		}
+		key := fmt.Sprintf("%s/%08d", prefix, i)
+		buf := bufs[w]
+		s.Payload.Fill(buf, sl|uint64(i), 0)
+		_, err := env.Client(w).PutObject(ctx, &s3.PutObjectInput{
+			Bucket: &env.Bucket, Key: &key, Body: bytes.NewReader(buf), ContentLength: aws.Int64(s.Size),
+		})
+		if err != nil {
+			return 0, err
+		}
+		return s.Size, nil
+	})
+	return []Result{res}, nil
+}

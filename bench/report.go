@@ -1,0 +1,314 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Machine describes where a report was measured.
+type Machine struct {
+	Nproc     int    `json:"nproc"`
+	Memory    string `json:"memory"` // `free -h` total
+	Disk      string `json:"disk"`   // filesystem of the work dir
+	Kernel    string `json:"kernel"`
+	GoVersion string `json:"go_version"`
+	Date      string `json:"date"`
+	Command   string `json:"command"`
+	Load      string `json:"load,omitempty"` // /proc/loadavg at start
+}
+
+// TargetInfo is per-target information of a run.
+type TargetInfo struct {
+	Name    string `json:"name"`
+	IdleRSS int64  `json:"idle_rss_bytes,omitempty"`
+	HWM     int64  `json:"vm_hwm_bytes,omitempty"` // lifetime peak at the end of the run
+	Error   string `json:"error,omitempty"`
+}
+
+// Report is the outcome of a suite run.
+type Report struct {
+	Profile    string       `json:"profile"`
+	Primary    string       `json:"primary"` // the target the ratios are about
+	Machine    Machine      `json:"machine"`
+	Notes      []string     `json:"notes,omitempty"`
+	Targets    []TargetInfo `json:"targets"`
+	References []Reference  `json:"references"`
+	Results    []Result     `json:"results"`
+	Elapsed    string       `json:"elapsed"`
+	// SkipGoals leaves the issue-5 goal table out of the Markdown.
+	SkipGoals bool `json:"-"`
+}
+
+// JSON writes the report as indented JSON.
+func (r *Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// find returns target's result for figure key.
+func (r *Report) find(target, key string) (Result, bool) {
+	for _, x := range r.Results {
+		if x.Target == target && x.Key() == key {
+			return x, true
+		}
+	}
+	return Result{}, false
+}
+
+// ref returns the named reference.
+func (r *Report) ref(name string) (Reference, bool) {
+	for _, x := range r.References {
+		if x.Name == name && x.Error == "" {
+			return x, true
+		}
+	}
+	return Reference{}, false
+}
+
+// targetNames lists the targets with results, primary first.
+func (r *Report) targetNames() []string {
+	names := []string{r.Primary}
+	for _, x := range r.Results {
+		if !slices.Contains(names, x.Target) {
+			names = append(names, x.Target)
+		}
+	}
+	return names
+}
+
+// figureKeys lists the figures in first-seen order.
+func (r *Report) figureKeys() []string {
+	var keys []string
+	for _, x := range r.Results {
+		if !slices.Contains(keys, x.Key()) {
+			keys = append(keys, x.Key())
+		}
+	}
+	return keys
+}
+
+// Markdown writes the report as Markdown tables.
+func (r *Report) Markdown(w io.Writer) error {
+	b := &strings.Builder{}
+	m := r.Machine
+	fmt.Fprintf(b, "Profile **%s**, %s, %d CPUs, %s RAM, disk %s, kernel %s, %s; ran in %s.\n\n",
+		r.Profile, m.Date, m.Nproc, m.Memory, m.Disk, m.Kernel, m.GoVersion, r.Elapsed)
+	if m.Load != "" {
+		fmt.Fprintf(b, "Load average at start: %s.\n\n", m.Load)
+	}
+	fmt.Fprintf(b, "Command: `%s`\n\n", m.Command)
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	if !r.SkipGoals {
+		r.goalsTable(b)
+	}
+	r.summaryTable(b)
+	r.referenceTable(b)
+	r.memoryTable(b)
+	r.detailTables(b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r *Report) summaryTable(b *strings.Builder) {
+	names := r.targetNames()
+	b.WriteString("### Figures side by side\n\n")
+	b.WriteString("ops/s is operations per second (LIST all: keys per second; LIST page: sequential pages per second); ")
+	fmt.Fprintf(b, "ratios are %s / other on ops/s (higher is better for %s).\n\n", r.Primary, r.Primary)
+	head := []string{"figure", r.Primary + " ops/s", "MiB/s", "p50", "p99"}
+	for _, n := range names[1:] {
+		head = append(head, n+" ops/s", "p99", "ratio")
+	}
+	row(b, head...)
+	sep(b, len(head))
+	for _, key := range r.figureKeys() {
+		cells := []string{key}
+		p, ok := r.find(r.Primary, key)
+		if ok && p.Unavailable == "" {
+			cells = append(cells, fmtRate(p.OpsPerSec), fmtMiB(p.MiBPerSec), fmtDur(p.P50), fmtDur(p.P99))
+		} else if ok {
+			cells = append(cells, "unavailable: "+short(p.Unavailable), "", "", "")
+		} else {
+			cells = append(cells, "", "", "", "")
+		}
+		for _, n := range names[1:] {
+			o, ok := r.find(n, key)
+			switch {
+			case !ok:
+				cells = append(cells, "", "", "")
+			case o.Unavailable != "":
+				cells = append(cells, "unavailable", "", "")
+			default:
+				ratio := ""
+				if p.Unavailable == "" && p.OpsPerSec > 0 && o.OpsPerSec > 0 {
+					ratio = fmt.Sprintf("%.2fx", p.OpsPerSec/o.OpsPerSec)
+				}
+				cells = append(cells, fmtRate(o.OpsPerSec), fmtDur(o.P99), ratio)
+			}
+		}
+		row(b, cells...)
+	}
+	b.WriteString("\n")
+}
+
+// refLinks relate S3 figures to the physical references they are bounded by.
+var refLinks = []struct{ ref, op string }{
+	{RefDiskWrite, "upload"},
+	{RefDiskWriteBlock, "upload"},
+	{RefLoopback, "upload"},
+	{RefDiskRead, "download"},
+	{RefLoopback, "download"},
+}
+
+func (r *Report) referenceTable(b *strings.Builder) {
+	if len(r.References) == 0 {
+		return
+	}
+	b.WriteString("### Physical references (same run, same disk)\n\n")
+	row(b, "reference", "MiB/s", "note")
+	sep(b, 3)
+	for _, ref := range r.References {
+		if ref.Error != "" {
+			row(b, ref.Name, "error", short(ref.Error))
+			continue
+		}
+		row(b, ref.Name, fmtMiB(ref.MiBPerSec), ref.Note)
+	}
+	b.WriteString("\n")
+	names := r.targetNames()
+	head := []string{"figure", "reference"}
+	for _, n := range names {
+		head = append(head, n+" MiB/s", "fraction")
+	}
+	var rows [][]string
+	for _, key := range r.figureKeys() {
+		for _, l := range refLinks {
+			if !strings.HasSuffix(key, " "+l.op) {
+				continue
+			}
+			ref, ok := r.ref(l.ref)
+			if !ok {
+				continue
+			}
+			cells := []string{key, l.ref}
+			any := false
+			for _, n := range names {
+				x, ok := r.find(n, key)
+				if !ok || x.Unavailable != "" {
+					cells = append(cells, "", "")
+					continue
+				}
+				any = true
+				cells = append(cells, fmtMiB(x.MiBPerSec), fmt.Sprintf("%.0f%%", 100*x.MiBPerSec/ref.MiBPerSec))
+			}
+			if any {
+				rows = append(rows, cells)
+			}
+		}
+	}
+	if len(rows) > 0 {
+		row(b, head...)
+		sep(b, len(head))
+		for _, c := range rows {
+			row(b, c...)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func (r *Report) memoryTable(b *strings.Builder) {
+	b.WriteString("### Memory (server process RSS)\n\n")
+	row(b, "target", "idle RSS", "peak RSS under 64 clients", "VmHWM at end", "note")
+	sep(b, 5)
+	for _, t := range r.Targets {
+		var peak int64
+		for _, x := range r.Results {
+			if x.Target == t.Name && x.Clients == 64 {
+				peak = max(peak, x.PeakRSS)
+			}
+		}
+		row(b, t.Name, fmtBytes(t.IdleRSS), fmtBytes(peak), fmtBytes(t.HWM), short(t.Error))
+	}
+	b.WriteString("\n")
+}
+
+func (r *Report) detailTables(b *strings.Builder) {
+	b.WriteString("### Details\n\n")
+	row(b, "target", "figure", "clients", "ops", "errors", "ops/s", "MiB/s", "p50", "p99", "p99.9", "peak RSS", "server CPU/op", "note")
+	sep(b, 13)
+	for _, x := range r.Results {
+		if x.Unavailable != "" {
+			row(b, x.Target, x.Key(), fmt.Sprint(x.Clients), "", "", "", "", "", "", "", "", "", "unavailable: "+short(x.Unavailable))
+			continue
+		}
+		row(b, x.Target, x.Key(), fmt.Sprint(x.Clients), fmt.Sprint(x.Ops), fmt.Sprint(x.Errors), fmtRate(x.OpsPerSec), fmtMiB(x.MiBPerSec),
+			fmtDur(x.P50), fmtDur(x.P99), fmtDur(x.P999), fmtBytes(x.PeakRSS), fmtDur(x.CPUPerOp()), short(x.Note))
+	}
+	b.WriteString("\n")
+}
+
+func row(b *strings.Builder, cells ...string) {
+	b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+}
+
+func sep(b *strings.Builder, n int) {
+	b.WriteString("|" + strings.Repeat(" --- |", n) + "\n")
+}
+
+// short makes text fit a table cell.
+func short(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "|", "/")
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+func fmtRate(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func fmtMiB(v float64) string {
+	if v == 0 {
+		return ""
+	}
+	return fmtRate(v)
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return ""
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+func fmtBytes(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
