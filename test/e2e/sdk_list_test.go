@@ -324,7 +324,7 @@ func TestSDKListPaging(t *testing.T) {
 					dup = append(dup, k)
 				}
 			}
-			t.Fatalf("%s: %d keys, want %d; duplicates %q", what, len(got), len(want), firstN(dup, 10))
+			t.Fatalf("%s: %d keys, want %d; duplicates %q", what, len(got), len(want), dup[:min(len(dup), 10)])
 		}
 		if !slices.Equal(got, want) {
 			for i := range got {
