@@ -203,11 +203,11 @@ func (s *Server) authorize(a auth, r *http.Request) error {
 
 func (s *Server) registerMetrics(reg *prometheus.Registry) error {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "garage_web", Subsystem: "admin", Name: "requests_total",
+		Namespace: "garageweb", Subsystem: "admin", Name: "requests_total",
 		Help: "Admin API requests by operation and HTTP status.",
 	}, []string{"operation", "status"})
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Namespace: "garage_web", Subsystem: "admin", Name: "request_duration_seconds",
+		Namespace: "garageweb", Subsystem: "admin", Name: "request_duration_seconds",
 		Help:    "Admin API request duration by operation.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"operation"})

@@ -128,7 +128,7 @@ func TestMetricsOpenWithoutToken(t *testing.T) {
 	ts := mustServer(t, admin.Options{Registry: prometheus.NewRegistry()})
 	ts.call(t, "GET", "/v2/ListKeys", testToken, "")
 	status, body := ts.call(t, "GET", "/metrics", "", "")
-	if status != 200 || !strings.Contains(body, `garage_web_admin_requests_total{operation="ListKeys",status="200"} 1`) {
+	if status != 200 || !strings.Contains(body, `garageweb_admin_requests_total{operation="ListKeys",status="200"} 1`) {
 		t.Errorf("status %d, body:\n%s", status, body)
 	}
 }

@@ -42,8 +42,9 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 	size := 0
 	for name, vs := range h {
 		if strings.HasPrefix(name, "X-Amz-Meta-") {
+			// S3 returns user metadata names in lower case.
 			v := strings.Join(vs, ",")
-			out[name] = v
+			out[strings.ToLower(name)] = v
 			size += len(name) - len("X-Amz-Meta-") + len(v)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
@@ -15,7 +16,11 @@ import (
 // default, metadata, validators).
 func SetObjectHeaders(h http.Header, v model.ObjectVersion, defaultType string) {
 	for name, value := range v.Meta.Headers {
-		h.Set(name, value)
+		if strings.HasPrefix(name, "x-amz-meta-") {
+			h[name] = []string{value} // sent as stored: lower case, as S3 does
+		} else {
+			h.Set(name, value)
+		}
 	}
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", defaultType)
