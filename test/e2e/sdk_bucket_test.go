@@ -356,15 +356,27 @@ func TestSDKBucketCORS(t *testing.T) {
 	})
 
 	t.Run("InvalidConfig", func(t *testing.T) {
-		// AWS: "Found unsupported HTTP method in CORS config. Unsupported
-		// method is FOO" → 400 InvalidRequest.
-		_, err := e.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: &b, CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{
-			{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"FOO"}},
-		}}})
-		wantAPIErr(t, err, "InvalidRequest", 400)
-		out, err := e.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: &b})
-		if err != nil || len(out.CORSRules) != 2 {
-			t.Fatalf("CORS changed by a rejected put: %+v %v", out, err)
+		for _, tc := range []struct {
+			name  string
+			rules []types.CORSRule
+			code  string
+		}{
+			// AWS: "Found unsupported HTTP method in CORS config.
+			// Unsupported method is FOO" → 400 InvalidRequest.
+			{"unsupported method", []types.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"FOO"}}}, "InvalidRequest"},
+			// No rule at all, or a rule without AllowedOrigin, does not
+			// validate against the schema → 400 MalformedXML.
+			{"no rules", []types.CORSRule{}, "MalformedXML"},
+			{"rule without origin", []types.CORSRule{{AllowedOrigins: []string{}, AllowedMethods: []string{"GET"}}}, "MalformedXML"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := e.c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: &b, CORSConfiguration: &types.CORSConfiguration{CORSRules: tc.rules}})
+				wantAPIErr(t, err, tc.code, 400)
+				out, err := e.c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: &b})
+				if err != nil || len(out.CORSRules) != 2 {
+					t.Fatalf("CORS changed by a rejected put: %+v %v", out, err)
+				}
+			})
 		}
 	})
 

@@ -591,4 +591,18 @@ func TestSDKObjectChecksums(t *testing.T) {
 			})
 		}
 	}
+	t.Run("MalformedValue", func(t *testing.T) {
+		// A value that is not the base64 of a digest of the right size:
+		// AWS answers 400 InvalidRequest "Value for x-amz-checksum-crc32
+		// header is invalid." (botocore's functional tests against S3).
+		for _, algo := range allChecksums {
+			for _, v := range []string{"short===", "!!not base64!!"} {
+				in := &s3.PutObjectInput{Bucket: &b, Key: aws.String("malformed"), Body: strings.NewReader("body")}
+				withChecksum(in, algo, v)
+				_, err := e.c.PutObject(ctx, in)
+				wantAPIErr(t, err, "InvalidRequest", 400)
+			}
+		}
+		e.wantNoObject(t, b, "malformed")
+	})
 }
