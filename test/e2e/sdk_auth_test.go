@@ -211,6 +211,39 @@ func TestSDKAuthRaw(t *testing.T) {
 		}
 	})
 
+	t.Run("WrongRegion", func(t *testing.T) {
+		// A client configured for another region signs with the wrong
+		// credential scope. AWS: 400 AuthorizationHeaderMalformed "The
+		// authorization header is malformed; the region 'us-east-1' is
+		// wrong; expecting 'garage'".
+		c := e.client(e.key, func(o *s3.Options) { o.Region = "us-east-1" })
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &b, Key: aws.String("k"), Body: strings.NewReader("wrong region")})
+		wantAPIErr(t, err, "AuthorizationHeaderMalformed", 400)
+		_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b})
+		wantAPIErr(t, err, "AuthorizationHeaderMalformed", 400)
+		e.wantObject(t, b, "k", []byte("original"))
+	})
+
+	t.Run("MissingContentLength", func(t *testing.T) {
+		body := []byte("sent chunked, without Content-Length")
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:])
+		req := sdkReq(t, ctx, http.MethodPut, objURL, io.NopCloser(bytes.NewReader(body)))
+		req.ContentLength = -1 // unknown: Transfer-Encoding: chunked
+		req.Header.Set("X-Amz-Content-Sha256", hash)
+		if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: e.key.ID, SecretAccessKey: e.key.Secret}, req, hash, "s3", region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := sdkHTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// AWS PutObject: 411 MissingContentLength "You must provide the
+		// Content-Length HTTP header."
+		wantHTTPErr(t, resp, "MissingContentLength", 411)
+		e.wantObject(t, b, "k", []byte("original"))
+	})
+
 	t.Run("MissingContentSHA256", func(t *testing.T) {
 		req := sdkReq(t, ctx, http.MethodPut, objURL, strings.NewReader("no hash header"))
 		if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: e.key.ID, SecretAccessKey: e.key.Secret}, req,
