@@ -33,15 +33,15 @@ func ParseCORS(body []byte) (*CORS, error) {
 		return nil, malformed("CORS configuration: %v", err)
 	}
 	if len(c.Rules) == 0 || len(c.Rules) > 100 {
-		return nil, invalid("a CORS configuration needs 1 to 100 rules")
+		return nil, malformed("a CORS configuration needs 1 to 100 rules")
 	}
 	for i, r := range c.Rules {
 		if len(r.AllowedOrigins) == 0 || len(r.AllowedMethods) == 0 {
-			return nil, invalid("CORS rule %d needs AllowedOrigin and AllowedMethod", i+1)
+			return nil, malformed("CORS rule %d needs AllowedOrigin and AllowedMethod", i+1)
 		}
 		for _, m := range r.AllowedMethods {
 			if !corsMethods[m] {
-				return nil, invalid("CORS rule %d: unsupported method %q", i+1, m)
+				return nil, invalid("Found unsupported HTTP method in CORS config. Unsupported method is %s", m)
 			}
 		}
 		for _, o := range r.AllowedOrigins {

@@ -121,12 +121,15 @@ func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *r
 	return writeXML(w, http.StatusOK, tagging{Xmlns: s3NS})
 }
 
-func configError(err error) error {
+// configError maps a configuration parser's error to S3's: malformed
+// documents are MalformedXML, invalid values the code S3 uses for that
+// document (InvalidArgument for websites, InvalidRequest for CORS).
+func configError(err error, invalid *s3err.Error) error {
 	switch {
 	case errors.Is(err, bucketconfig.ErrMalformed):
 		return s3err.WithMessage(s3err.ErrMalformedXML, "%v", err)
 	case errors.Is(err, bucketconfig.ErrInvalid):
-		return s3err.WithMessage(s3err.ErrInvalidArgument, "%s", strings.TrimPrefix(err.Error(), bucketconfig.ErrInvalid.Error()+": "))
+		return s3err.WithMessage(invalid, "%s", strings.TrimPrefix(err.Error(), bucketconfig.ErrInvalid.Error()+": "))
 	}
 	return err
 }
@@ -138,7 +141,7 @@ func (s *Server) putBucketWebsite(w http.ResponseWriter, r *http.Request, req *r
 	}
 	site, err := bucketconfig.ParseWebsite(body)
 	if err != nil {
-		return configError(err)
+		return configError(err, s3err.ErrInvalidArgument)
 	}
 	cfg := &model.WebsiteConfig{XML: string(body)}
 	if site.IndexDocument != nil {
@@ -197,7 +200,7 @@ func (s *Server) putBucketCors(w http.ResponseWriter, r *http.Request, req *requ
 		return err
 	}
 	if _, err := bucketconfig.ParseCORS(body); err != nil {
-		return configError(err)
+		return configError(err, s3err.ErrInvalidRequest)
 	}
 	if err := s.model.SetCORS(r.Context(), req.bucket.ID, string(body)); err != nil {
 		return err

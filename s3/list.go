@@ -35,6 +35,24 @@ func parseEncoding(q url.Values) (listEncoder, error) {
 	return false, s3err.ErrInvalidEncodingMethod
 }
 
+// continuationPrefix starts every continuation token this server issues,
+// so a foreign or corrupted token is refused instead of listing from an
+// arbitrary place.
+const continuationPrefix = "gw1\x00"
+
+func encodeContinuationToken(after string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(continuationPrefix + after))
+}
+
+func decodeContinuationToken(tok string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	after, ok := strings.CutPrefix(string(raw), continuationPrefix)
+	if err != nil || !ok {
+		return "", s3err.WithMessage(s3err.ErrInvalidArgument, "The continuation token provided is incorrect")
+	}
+	return after, nil
+}
+
 func parseMax(q url.Values, name string, def int) (int, error) {
 	v := q.Get(name)
 	if v == "" {
@@ -80,12 +98,12 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 		res.StartAfter = enc.enc(q.Get("start-after"))
 		in.StartAfter = q.Get("start-after")
 		if tok := q.Get("continuation-token"); tok != "" {
-			raw, err := base64.RawURLEncoding.DecodeString(tok)
+			after, err := decodeContinuationToken(tok)
 			if err != nil {
-				return s3err.WithMessage(s3err.ErrInvalidArgument, "The continuation token provided is incorrect")
+				return err
 			}
 			res.ContToken = tok
-			in.StartAfter = max(in.StartAfter, string(raw))
+			in.StartAfter = max(in.StartAfter, after)
 		}
 	} else {
 		marker := q.Get("marker")
@@ -106,7 +124,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 	res.IsTruncated = out.IsTruncated
 	if out.IsTruncated {
 		if v2 {
-			res.NextContToken = base64.RawURLEncoding.EncodeToString([]byte(out.NextMarker))
+			res.NextContToken = encodeContinuationToken(out.NextMarker)
 		} else if in.Delimiter != "" {
 			res.NextMarker = enc.enc(out.NextMarker)
 		}

@@ -92,10 +92,8 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, req *req
 	}
 	rng := httpobject.Range{Start: 0, Length: src.Meta.Size}
 	if cr := r.Header.Get("X-Amz-Copy-Source-Range"); cr != "" {
-		var ok bool
-		rng, ok = parseCopyRange(cr, src.Meta.Size)
-		if !ok {
-			return s3err.WithMessage(s3err.ErrInvalidRange, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		if rng, err = parseCopyRange(cr, src.Meta.Size); err != nil {
+			return err
 		}
 	}
 	if rng.Length > maxPartSize {
@@ -121,21 +119,25 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, req *req
 
 // parseCopyRange parses x-amz-copy-source-range: bytes=first-last, both
 // required and inside the object.
-func parseCopyRange(v string, size int64) (httpobject.Range, bool) {
+func parseCopyRange(v string, size int64) (httpobject.Range, error) {
+	malformed := s3err.WithMessage(s3err.ErrInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 	spec, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
-		return httpobject.Range{}, false
+		return httpobject.Range{}, malformed
 	}
 	a, b, ok := strings.Cut(spec, "-")
 	if !ok {
-		return httpobject.Range{}, false
+		return httpobject.Range{}, malformed
 	}
 	first, err1 := strconv.ParseInt(a, 10, 64)
 	last, err2 := strconv.ParseInt(b, 10, 64)
-	if err1 != nil || err2 != nil || first < 0 || last < first || last >= size {
-		return httpobject.Range{}, false
+	if err1 != nil || err2 != nil || first < 0 || last < first {
+		return httpobject.Range{}, malformed
 	}
-	return httpobject.Range{Start: first, Length: last - first + 1}, true
+	if last >= size {
+		return httpobject.Range{}, s3err.WithMessage(s3err.ErrInvalidArgument, "Range specified is not valid for source object of size: %d", size)
+	}
+	return httpobject.Range{Start: first, Length: last - first + 1}, nil
 }
 
 func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request, req *request) error {

@@ -40,7 +40,8 @@ type Reader struct {
 // from trailer(), which must be non-nil once body has returned io.EOF) and
 // returns a Reader over body.
 //
-// A malformed Content-MD5 or checksum value is s3err.ErrInvalidDigest; an
+// A malformed Content-MD5 is s3err.ErrInvalidDigest, a malformed checksum
+// value s3err.ErrInvalidRequest (as S3 answers); an
 // unknown algorithm or several checksums at once are s3err.ErrInvalidRequest.
 func New(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, error) {
 	r := &Reader{src: body, md5: md5.New(), trailFn: trailer}
@@ -129,7 +130,7 @@ func checksumHeader(name string) (alg string, ok bool, err error) {
 func decode(alg, v string) ([]byte, error) {
 	sum, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 	if err != nil || len(sum) != Size(alg) {
-		return nil, s3err.WithMessage(s3err.ErrInvalidDigest, "Value for %s header is invalid.", Header(alg))
+		return nil, s3err.WithMessage(s3err.ErrInvalidRequest, "Value for %s header is invalid.", Header(alg))
 	}
 	return sum, nil
 }

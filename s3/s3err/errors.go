@@ -85,7 +85,7 @@ var (
 	ErrXAmzContentSHA256Mismatch         = def("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	ErrConditionalRequestConflict        = def("ConditionalRequestConflict", http.StatusConflict, "A conflicting operation occurred. Retry the request.")
 	ErrRequestHeaderSectionTooLarge      = def("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
-	ErrInvalidEncodingMethod             = def("InvalidEncodingMethod", http.StatusBadRequest, "Invalid Encoding Method specified in Request")
+	ErrInvalidEncodingMethod             = def("InvalidArgument", http.StatusBadRequest, "Invalid Encoding Method specified in Request")
 	ErrTooManyParts                      = def("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive.")
 	ErrNotModified                       = def("NotModified", http.StatusNotModified, "Not Modified")
 )
