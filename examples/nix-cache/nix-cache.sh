@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# nix-cache.sh: run a Nix binary cache on garage-web.
+#
+#   nix-cache.sh setup           bucket, upload key, website access with uploads
+#   nix-cache.sh keygen NAME     make the cache's signing key pair
+#   nix-cache.sh push PATH...    sign and upload with `nix copy --to http://…` (HTTP PUT)
+#   nix-cache.sh push-s3 PATH... sign, `nix copy --to file://…`, then `aws s3 sync`
+#   nix-cache.sh client-config   print the nix.conf / NixOS settings for clients
+#
+# Settings (environment):
+#   GARAGE_WEB          garage-web binary                   (garage-web)
+#   GARAGE_CONFIG_FILE  node configuration, for the CLI     (CLI default)
+#   BUCKET              bucket name                         (nix-cache)
+#   S3_ENDPOINT         S3 API URL                          (http://127.0.0.1:3900)
+#   S3_REGION           S3 region                           (garage)
+#   CACHE_URL           the cache's web URL                 (http://$BUCKET.web.localhost:3902)
+#   STATE_DIR           where keys and credentials go       (.)
+#   PUBLISH_STORE       store to publish from (nix --store) (the default store)
+#
+# Files in STATE_DIR (keep them private): uploader.env (S3 credentials),
+# netrc (the same credentials for nix), signing.sec and signing.pub.
+set -euo pipefail
+
+GARAGE_WEB=${GARAGE_WEB:-garage-web}
+BUCKET=${BUCKET:-nix-cache}
+S3_ENDPOINT=${S3_ENDPOINT:-http://127.0.0.1:3900}
+S3_REGION=${S3_REGION:-garage}
+CACHE_URL=${CACHE_URL:-http://$BUCKET.web.localhost:3902}
+STATE_DIR=${STATE_DIR:-.}
+export NIX_CONFIG="${NIX_CONFIG:-}
+experimental-features = nix-command"
+
+die() { echo "nix-cache.sh: $*" >&2; exit 1; }
+
+nix_() {
+  if [ -n "${PUBLISH_STORE:-}" ]; then nix --store "$PUBLISH_STORE" "$@"; else nix "$@"; fi
+}
+
+json_field() { # json_field NAME < json: the string value of "NAME"
+  tr -d '\n' | sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"
+}
+
+load_credentials() {
+  [ -f "$STATE_DIR/uploader.env" ] || die "no $STATE_DIR/uploader.env: run '$0 setup' first"
+  # shellcheck disable=SC1091
+  . "$STATE_DIR/uploader.env"
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  export AWS_DEFAULT_REGION="$S3_REGION" AWS_EC2_METADATA_DISABLED=true
+}
+
+sign() {
+  [ -f "$STATE_DIR/signing.sec" ] || die "no $STATE_DIR/signing.sec: run '$0 keygen NAME' first"
+  nix_ store sign --recursive --key-file "$STATE_DIR/signing.sec" "$@"
+}
+
+cmd_setup() {
+  mkdir -p "$STATE_DIR"
+  "$GARAGE_WEB" bucket create "$BUCKET"
+  local key id secret
+  key=$("$GARAGE_WEB" key create "$BUCKET-uploader" --json)
+  id=$(json_field accessKeyId <<<"$key")
+  secret=$(json_field secretAccessKey <<<"$key")
+  [ -n "$id" ] && [ -n "$secret" ] || die "could not read the new key from: $key"
+  "$GARAGE_WEB" bucket allow --read --write --owner "$BUCKET" --key "$id"
+  (umask 077
+    printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$id" "$secret" >"$STATE_DIR/uploader.env"
+    host=${CACHE_URL#*://}; host=${host%%/*}; host=${host%%:*}
+    printf 'machine %s login %s password %s\n' "$host" "$id" "$secret" >"$STATE_DIR/netrc")
+
+  # Website access with HTTP PUT uploads: a PutBucketWebsite document with
+  # the garage-web extension element <GarageWebUploads>. Read-only caches
+  # can use `garage-web bucket website --allow nix-cache` instead.
+  local doc='<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IndexDocument><Suffix>index.html</Suffix></IndexDocument><GarageWebUploads>Enabled</GarageWebUploads></WebsiteConfiguration>'
+  local sha
+  sha=$(printf '%s' "$doc" | sha256sum | cut -d' ' -f1)
+  curl --fail-with-body --silent --show-error -X PUT --data-binary "$doc" \
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$id:$secret" \
+    -H "x-amz-content-sha256: $sha" -H "Content-Type: application/xml" \
+    "$S3_ENDPOINT/$BUCKET?website="
+  echo "Cache bucket '$BUCKET' is ready; uploads go to $CACHE_URL with $STATE_DIR/netrc."
+}
+
+cmd_keygen() {
+  [ $# -eq 1 ] || die "usage: $0 keygen NAME (for example nix-cache.example.org-1)"
+  mkdir -p "$STATE_DIR"
+  (umask 077; nix key generate-secret --key-name "$1" >"$STATE_DIR/signing.sec")
+  nix key convert-secret-to-public <"$STATE_DIR/signing.sec" >"$STATE_DIR/signing.pub"
+  cat "$STATE_DIR/signing.pub"; echo
+}
+
+cmd_push() {
+  [ $# -ge 1 ] || die "usage: $0 push STORE-PATH..."
+  [ -f "$STATE_DIR/netrc" ] || die "no $STATE_DIR/netrc: run '$0 setup' first"
+  sign "$@"
+  nix_ copy --to "$CACHE_URL" --netrc-file "$STATE_DIR/netrc" "$@"
+}
+
+cmd_push_s3() {
+  [ $# -ge 1 ] || die "usage: $0 push-s3 STORE-PATH..."
+  load_credentials
+  sign "$@"
+  local dir
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' RETURN
+  nix_ copy --to "file://$dir" "$@"
+  aws --endpoint-url "$S3_ENDPOINT" s3 sync "$dir" "s3://$BUCKET" --no-progress
+}
+
+cmd_client_config() {
+  local pub
+  pub=$(cat "$STATE_DIR/signing.pub" 2>/dev/null || echo "NAME:PUBLIC-KEY")
+  cat <<CONF
+# nix.conf
+extra-substituters = $CACHE_URL
+extra-trusted-public-keys = $pub
+
+# NixOS
+nix.settings.substituters = [ "$CACHE_URL" ];
+nix.settings.trusted-public-keys = [ "$pub" ];
+CONF
+}
+
+case "${1:-}" in
+  setup) shift; cmd_setup "$@" ;;
+  keygen) shift; cmd_keygen "$@" ;;
+  push) shift; cmd_push "$@" ;;
+  push-s3) shift; cmd_push_s3 "$@" ;;
+  client-config) shift; cmd_client_config "$@" ;;
+  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
