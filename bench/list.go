@@ -23,16 +23,19 @@ func CountName(n int64) string {
 	return fmt.Sprint(n)
 }
 
-// Scale fills one bucket with Total objects of Size bytes, Step at a time
-// under the prefix scale/NNN/ (NNN: step number), and after each step
-// measures the step's PUT rate and the latency of a LIST page at the start
-// of the bucket and after a random key, to show whether they stay flat as
-// the bucket grows. The first step always completes (within the context);
-// later steps stop when MaxTime is spent, and the result says so.
+// Scale fills one bucket with Total objects of Size bytes and, every Every
+// objects, records the PUT rate of the last Every objects and the latency
+// of a LIST page at the start of the bucket and after a random key, to
+// show whether they stay flat as the bucket grows. Object i is named
+// scale/NNN/MMMMMMM with NNN = i / Step, so each prefix scale/NNN/ holds
+// Step keys (List measures one of them). The first Step objects are always
+// written (within the context); after that, the fill stops when MaxTime is
+// spent, and the last row says how far it got.
 type Scale struct {
 	Bucket   string // created if missing
 	Total    int64
-	Step     int64
+	Step     int64 // keys per prefix
+	Every    int64 // measurement period (0: Step)
 	Size     int64
 	Clients  int
 	MaxTime  time.Duration
@@ -45,8 +48,14 @@ func (s Scale) Name() string { return fmt.Sprintf("scale-%s-c%d", SizeName(s.Siz
 // StepPrefix is the prefix of step i's keys.
 func StepPrefix(i int) string { return fmt.Sprintf("scale/%03d/", i) }
 
+// key names object i.
+func (s Scale) key(i int64) string { return fmt.Sprintf("scale/%03d/%07d", i/s.Step, i%s.Step) }
+
 func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 	name := s.Name()
+	if s.Every <= 0 {
+		s.Every = s.Step
+	}
 	if err := EnsureBucket(ctx, env, s.Bucket); err != nil {
 		return nil, err
 	}
@@ -54,11 +63,11 @@ func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 	var results []Result
 	start := time.Now()
 	var have int64
-	var sample []string // a few keys of every step, for seek pages
-	for step := 0; have < s.Total; step++ {
-		n := min(s.Step, s.Total-have)
+	var sample []string // a few keys of every period, for seek pages
+	for have < s.Total {
+		n := min(s.Every, s.Total-have)
 		l := Load{Clients: s.Clients, Count: n}
-		if step > 0 {
+		if have >= s.Step {
 			left := s.MaxTime - time.Since(start)
 			if left <= 0 {
 				break
@@ -66,14 +75,13 @@ func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 			l.Duration = left
 		}
 		put := benv.newResult(name, "PUT to "+CountName(have+n), s.Clients, s.Size)
-		keys, err := putObjects(ctx, benv, l, &put, fmt.Sprintf("scale/%03d", step), s.Size, s.Payload)
+		base := have
+		keys, err := putObjects(ctx, benv, l, &put, func(i int64) string { return s.key(base + i) }, s.Size, s.Payload)
 		if err != nil {
 			return results, err
 		}
-		have += int64(len(keys))
-		if int64(len(keys)) < n {
-			put.Note = joinNote(put.Note, fmt.Sprintf("step cut at %d of %d objects (time budget)", len(keys), n))
-		}
+		// Keys are claimed in order: the bucket holds [0, base+claimed).
+		have += put.Ops + put.Errors
 		results = append(results, put)
 		if len(keys) == 0 {
 			break
@@ -81,8 +89,10 @@ func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 		for range 16 {
 			sample = append(sample, keys[rand.IntN(len(keys))])
 		}
-		at := CountName(have)
-		if int64(len(keys)) < n {
+		at := CountName(base + n)
+		if put.Ops+put.Errors < n {
+			put.Note = joinNote(put.Note, fmt.Sprintf("cut at %d of %d objects (time budget)", put.Ops, n))
+			results[len(results)-1] = put
 			at = fmt.Sprint(have)
 		}
 		first := benv.newResult(name, "LIST-page at "+at, 1, 0)
@@ -91,13 +101,13 @@ func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 		listReps(ctx, benv, &seek, s.ListReps, func() string { return sample[rand.IntN(len(sample))] }, "scale/")
 		results = append(results, first, seek)
 		env.logf("  scale: %d objects, %.0f PUT/s, list page p50 %v", have, put.OpsPerSec, first.P50)
-		if int64(len(keys)) < n {
+		if put.Ops+put.Errors < n || ctx.Err() != nil {
 			break
 		}
 	}
 	if have < s.Total && len(results) > 0 {
 		results[len(results)-1].Note = joinNote(results[len(results)-1].Note,
-			fmt.Sprintf("reached %d of %d objects within the %v budget", have, s.Total, s.MaxTime))
+			fmt.Sprintf("reached %d of %d objects within the budget", have, s.Total))
 	}
 	return results, nil
 }

@@ -47,7 +47,7 @@ func (s PutGet) Name() string { return fmt.Sprintf("%s-c%d", SizeName(s.Size), s
 func (s PutGet) Run(ctx context.Context, env *Env) ([]Result, error) {
 	name := s.Name()
 	put := env.newResult(name, "PUT", s.Put.Clients, s.Size)
-	keys, err := putObjects(ctx, env, s.Put, &put, "obj/"+name, s.Size, s.Payload)
+	keys, err := putObjects(ctx, env, s.Put, &put, prefixKeys("obj/"+name), s.Size, s.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -57,18 +57,23 @@ func (s PutGet) Run(ctx context.Context, env *Env) ([]Result, error) {
 	return []Result{put, get}, nil
 }
 
-// putObjects runs a PUT load of unique objects under prefix and returns
-// the keys written successfully.
-func putObjects(ctx context.Context, env *Env, l Load, res *Result, prefix string, size int64, p *Payload) ([]string, error) {
+// prefixKeys names object i prefix/NNNNNNNN.
+func prefixKeys(prefix string) func(int64) string {
+	return func(i int64) string { return fmt.Sprintf("%s/%08d", prefix, i) }
+}
+
+// putObjects runs a PUT load of unique objects named by keyOf(operation
+// number) and returns the keys written successfully.
+func putObjects(ctx context.Context, env *Env, l Load, res *Result, keyOf func(int64) string, size int64, p *Payload) ([]string, error) {
 	var mu sync.Mutex
 	var keys []string
 	bufs := make([][]byte, max(l.Clients, 1))
 	for i := range bufs {
 		bufs[i] = make([]byte, size)
 	}
-	sl := salt(prefix)
+	sl := salt(keyOf(0))
 	l.run(ctx, env, res, func(ctx context.Context, w int, i int64) (int64, error) {
-		key := fmt.Sprintf("%s/%08d", prefix, i)
+		key := keyOf(i)
 		buf := bufs[w]
 		p.Fill(buf, sl|uint64(i), 0)
 		_, err := env.Client(w).PutObject(ctx, &s3.PutObjectInput{
@@ -86,7 +91,7 @@ func putObjects(ctx context.Context, env *Env, l Load, res *Result, prefix strin
 		return size, nil
 	})
 	if len(keys) == 0 {
-		env.logf("%s: no object written (%s)", prefix, res.Note)
+		env.logf("%s: no object written (%s)", keyOf(0), res.Note)
 	}
 	return keys, nil
 }
@@ -182,4 +187,47 @@ func (s Mixed) Run(ctx context.Context, env *Env) ([]Result, error) {
 		return s.Size, nil
 	})
 	return []Result{res}, nil
+}
+
+// Get reads random objects of a pool: a GET-only load. With Prefix set and
+// the pool empty, it first lists up to 100,000 keys under Prefix (objects
+// an earlier run wrote).
+type Get struct {
+	Pool   string
+	Prefix string
+	Load   Load
+}
+
+func (s Get) Name() string { return s.Pool }
+
+func (s Get) Run(ctx context.Context, env *Env) ([]Result, error) {
+	keys := env.Pool(s.Pool)
+	if len(keys) == 0 && s.Prefix != "" {
+		var err error
+		if keys, err = listKeys(ctx, env, s.Prefix, 100_000); err != nil {
+			return nil, err
+		}
+	}
+	res := env.newResult(s.Name(), "GET", s.Load.Clients, 0)
+	getObjects(ctx, env, s.Load, &res, keys)
+	if res.Ops > 0 {
+		res.Size = res.Bytes / res.Ops
+	}
+	return []Result{res}, nil
+}
+
+// listKeys lists up to limit keys under prefix.
+func listKeys(ctx context.Context, env *Env, prefix string, limit int) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(env.Client(0), &s3.ListObjectsV2Input{Bucket: &env.Bucket, Prefix: &prefix})
+	for p.HasMorePages() && len(keys) < limit {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return keys, err
+		}
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys, nil
 }

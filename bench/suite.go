@@ -26,7 +26,8 @@ type Profile struct {
 	PartConc      int
 
 	ScaleTotal   int64 // objects in the scale bucket (0: no scale/list scenario)
-	ScaleStep    int64 // objects per step; also the LIST prefix size
+	ScaleStep    int64 // keys per scale prefix; also the LIST prefix size
+	ScaleEvery   int64 // measurement period of the scale scenario
 	ScaleSize    int64
 	ScaleClients int
 	ScaleMaxTime time.Duration // after the first step
@@ -43,12 +44,12 @@ type Profile struct {
 func FullProfile() Profile {
 	return Profile{
 		Name:  "full",
-		Phase: 8 * time.Second, SmallSize: 4 << 10, Clients: []int{1, 16, 64},
+		Phase: 6 * time.Second, SmallSize: 4 << 10, Clients: []int{1, 16, 64},
 		LargeSize: 1 << 20, LargeConns: 16,
 		MultipartSize: 1 << 30, PartSize: 16 << 20, PartConc: 4,
-		ScaleTotal: 1_000_000, ScaleStep: 100_000, ScaleSize: 256, ScaleClients: 32,
-		ScaleMaxTime: 3 * time.Minute, ListReps: 20,
-		WebDuration: 8 * time.Second, WebConns: 16,
+		ScaleTotal: 100_000, ScaleStep: 100_000, ScaleEvery: 20_000, ScaleSize: 256, ScaleClients: 32,
+		ScaleMaxTime: time.Minute, ListReps: 20,
+		WebDuration: 6 * time.Second, WebConns: 16,
 		RefSize: 1 << 30,
 	}
 }
@@ -60,7 +61,7 @@ func SmokeProfile() Profile {
 		Phase: 700 * time.Millisecond, SmallSize: 4 << 10, Clients: []int{1, 16},
 		LargeSize: 1 << 20, LargeConns: 4,
 		MultipartSize: 32 << 20, PartSize: 8 << 20, PartConc: 2,
-		ScaleTotal: 1000, ScaleStep: 500, ScaleSize: 256, ScaleClients: 16,
+		ScaleTotal: 1000, ScaleStep: 500, ScaleEvery: 250, ScaleSize: 256, ScaleClients: 16,
 		ScaleMaxTime: 3 * time.Second, ListReps: 3,
 		WebDuration: 1 * time.Second, WebConns: 4,
 		RefSize: 32 << 20,
@@ -95,7 +96,7 @@ func (p Profile) Scenarios(pl *Payload) []Scenario {
 	}
 	if p.ScaleTotal > 0 {
 		sc = append(sc,
-			Scale{Bucket: ScaleBucket, Total: p.ScaleTotal, Step: p.ScaleStep, Size: p.ScaleSize, Clients: p.ScaleClients,
+			Scale{Bucket: ScaleBucket, Total: p.ScaleTotal, Step: p.ScaleStep, Every: p.ScaleEvery, Size: p.ScaleSize, Clients: p.ScaleClients,
 				MaxTime: p.ScaleMaxTime, ListReps: p.ListReps, Payload: pl},
 			List{Bucket: ScaleBucket, Prefix: StepPrefix(0), ExpectKeys: p.ScaleStep, Reps: p.ListReps},
 		)

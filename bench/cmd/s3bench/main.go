@@ -4,7 +4,8 @@
 //	s3bench -endpoint http://127.0.0.1:3900 -access-key GK... -secret-key ... \
 //	    -scenario putget -size 4KiB -concurrency 16 -duration 10s -pid 1234
 //
-// Scenarios: putget (PUT then GET), mixed (70/30 GET/PUT over objects it
+// Scenarios: putget (PUT then GET), get (GET only, of the objects an
+// earlier putget of the same -size and -concurrency wrote), mixed (70/30 GET/PUT over objects it
 // writes first), delete (PUT then DELETE), multipart (upload+download one
 // object of -size), scale (-count objects in steps of -step, with LIST page
 // latency after each step), list (LIST of a prefix written by scale).
@@ -40,11 +41,12 @@ func run() error {
 		name      = flag.String("name", "target", "target name in the report")
 		pids      = flag.String("pid", "", "server pid(s) to sample RSS and CPU of, comma-separated")
 		bucket    = flag.String("bucket", "bench", "bucket (created if missing)")
-		scenario  = flag.String("scenario", "putget", "putget, mixed, delete, multipart, scale or list")
+		scenario  = flag.String("scenario", "putget", "putget, get, mixed, delete, multipart, scale or list")
 		conc      = flag.Int("concurrency", 16, "concurrent clients")
 		sizeStr   = flag.String("size", "4KiB", "object size (B, KiB, MiB, GiB suffixes)")
 		count     = flag.Int64("count", 0, "operations per phase (0: bounded by -duration only); objects for scale")
-		step      = flag.Int64("step", 100_000, "scale: objects per step")
+		step      = flag.Int64("step", 100_000, "scale: keys per prefix scale/NNN/ (list reads scale/000/)")
+		every     = flag.Int64("every", 0, "scale: figures every this many objects (default -step)")
 		duration  = flag.Duration("duration", 10*time.Second, "duration of each phase (0: bounded by -count only)")
 		partStr   = flag.String("part-size", "16MiB", "multipart: part size")
 		signPay   = flag.Bool("sign-payload", false, "hash bodies for SigV4 instead of UNSIGNED-PAYLOAD")
@@ -86,6 +88,8 @@ func run() error {
 	switch *scenario {
 	case "putget":
 		scs = []bench.Scenario{pg}
+	case "get":
+		scs = []bench.Scenario{bench.Get{Pool: pg.Name(), Prefix: "obj/" + pg.Name() + "/", Load: l}}
 	case "mixed":
 		scs = []bench.Scenario{pg, bench.Mixed{Pool: pg.Name(), Size: size, ReadFraction: 0.7, Load: l, Payload: pl}}
 	case "delete":
@@ -97,7 +101,7 @@ func run() error {
 		if total == 0 {
 			total = 1_000_000
 		}
-		scs = []bench.Scenario{bench.Scale{Bucket: *bucket, Total: total, Step: min(*step, total), Size: size, Clients: *conc,
+		scs = []bench.Scenario{bench.Scale{Bucket: *bucket, Total: total, Step: min(*step, total), Every: *every, Size: size, Clients: *conc,
 			MaxTime: *timeout, ListReps: 10, Payload: pl}}
 	case "list":
 		scs = []bench.Scenario{bench.List{Bucket: *bucket, Prefix: bench.StepPrefix(0), ExpectKeys: *step, Reps: 20}}
