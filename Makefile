@@ -20,7 +20,8 @@ FUZZ := \
 	./httpobject:FuzzParseRange \
 	./s3/sigv4:FuzzParseAuthorization \
 	./s3/sigv4:FuzzParsePresign \
-	./s3/sigv4:FuzzChunkedDecoder
+	./s3/sigv4:FuzzChunkedDecoder \
+	./s3:FuzzRequestXML
 FUZZTIME ?= 10s
 
 .PHONY: build run test lint vet fmt-check unit e2e fuzz
