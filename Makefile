@@ -21,7 +21,8 @@ FUZZ := \
 	./s3/sigv4:FuzzParseAuthorization \
 	./s3/sigv4:FuzzParsePresign \
 	./s3/sigv4:FuzzChunkedDecoder \
-	./s3:FuzzRequestXML
+	./s3:FuzzRequestXML \
+	./web:FuzzKeyFromPath
 FUZZTIME ?= 10s
 
 .PHONY: build run test lint vet fmt-check unit e2e fuzz
