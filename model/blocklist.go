@@ -40,6 +40,7 @@ func (e BlockListEntry) Merge(o BlockListEntry) BlockListEntry {
 type BlockRef struct {
 	Hash    []byte    `json:"hash"`
 	User    string    `json:"user"` // data id + "/" + offset
+	Size    int64     `json:"size,omitempty"`
 	Deleted crdt.Bool `json:"deleted,omitempty"`
 }
 

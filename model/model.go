@@ -179,7 +179,7 @@ func blockListUpdated(tx *table.Tx, old *BlockListEntry, merged BlockListEntry) 
 	if old != nil && wasLive == !bool(merged.Deleted) {
 		return nil
 	}
-	ref := BlockRef{Hash: merged.Hash, User: merged.DataID + "/" + strconv.FormatInt(merged.Offset, 10), Deleted: merged.Deleted}
+	ref := BlockRef{Hash: merged.Hash, User: merged.DataID + "/" + strconv.FormatInt(merged.Offset, 10), Size: merged.Size, Deleted: merged.Deleted}
 	payload, err := json.Marshal(ref)
 	if err != nil {
 		return err
@@ -198,9 +198,9 @@ func (m *Model) blockRefUpdated(tx *table.Tx, old *BlockRef, merged BlockRef) er
 	isLive := !bool(merged.Deleted)
 	switch {
 	case !wasLive && isLive:
-		return m.refs.Add(tx.Bolt(), h, 1, tx.Now())
+		return m.refs.Add(tx.Bolt(), h, 1, merged.Size, tx.Now())
 	case wasLive && !isLive:
-		return m.refs.Add(tx.Bolt(), h, -1, tx.Now())
+		return m.refs.Add(tx.Bolt(), h, -1, merged.Size, tx.Now())
 	case old == nil && !isLive:
 		// A deletion arriving before the insertion it cancels: record
 		// nothing; the insertion merges into a deleted entry and never

@@ -90,9 +90,9 @@ func TestOverwriteReleasesBlocks(t *testing.T) {
 	second := bytes.Repeat([]byte{2}, 100<<10) // 2 blocks
 	put(t, e.m, "b", "k", first)
 	e.drain(t)
-	n, _ := e.refs.Stats()
-	if n != 2 {
-		t.Fatalf("after first put: %d referenced blocks, want 2 (a full 64 KiB block shared 3 times, and the tail)", n)
+	n, size, _ := e.refs.Stats()
+	if n != 2 || size != 64<<10+(200<<10-3*(64<<10)) {
+		t.Fatalf("after first put: %d referenced blocks of %d bytes, want 2 (a full 64 KiB block shared 3 times, and the tail)", n, size)
 	}
 	h := storage.HashOf(first[:64<<10])
 	if c, _ := e.refs.Count(h); c != 3 {

@@ -24,12 +24,19 @@ func newStorageMetrics(reg prometheus.Registerer) (*storageMetrics, error) {
 	}
 	gauges := []prometheus.Collector{
 		m.corrupt,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_blocks_referenced", Help: "Blocks with a reference count entry."}, func() float64 {
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_blocks_stored", Help: "Data blocks in use on this node."}, func() float64 {
 			if m.refs == nil {
 				return 0
 			}
-			n, _ := m.refs.Stats()
+			n, _, _ := m.refs.Stats()
 			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_blocks_bytes", Help: "Size of the data blocks in use on this node, before compression."}, func() float64 {
+			if m.refs == nil {
+				return 0
+			}
+			_, b, _ := m.refs.Stats()
+			return float64(b)
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_metadata_bytes", Help: "Size of the metadata database file."}, func() float64 {
 			if m.db == nil {

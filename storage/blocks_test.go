@@ -98,7 +98,7 @@ func TestCollectDeletesOnlyIdleUnreferencedBlocks(t *testing.T) {
 	t0 := time.Now()
 	add := func(h Hash, d int, at time.Time) {
 		t.Helper()
-		if err := db.Update(func(tx *bolt.Tx) error { return rc.Add(tx, h, d, at) }); err != nil {
+		if err := db.Update(func(tx *bolt.Tx) error { return rc.Add(tx, h, d, 10, at) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,5 +130,8 @@ func TestCollectDeletesOnlyIdleUnreferencedBlocks(t *testing.T) {
 	}
 	if c, _ := rc.Count(kept); c != 1 {
 		t.Fatalf("count of kept block = %d", c)
+	}
+	if blocks, bytes, _ := rc.Stats(); blocks != 1 || bytes != 10 {
+		t.Fatalf("stats: %d blocks, %d bytes; want 1, 10", blocks, bytes)
 	}
 }

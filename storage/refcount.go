@@ -10,10 +10,14 @@ import (
 )
 
 // refBucket holds one value per referenced block:
-// version byte (1), count (uvarint), unreferenced-since (unix ms, uvarint).
+// version byte, count (uvarint), unreferenced-since (unix ms, uvarint) and,
+// from format 2, the block's size (uvarint).
 var refBucket = []byte("block_rc")
 
-const refFormat = 1
+// statsBucket holds the totals of referenced blocks: "blocks" and "bytes".
+var statsBucket = []byte("block_stats")
+
+const refFormat = 2
 
 // RefCounts counts the users of each block in the metadata database and
 // collects blocks nobody uses any more.
@@ -25,7 +29,10 @@ type RefCounts struct {
 // NewRefCounts returns the reference counter for blocks kept in db.
 func NewRefCounts(db *DB, blocks *BlockStore) (*RefCounts, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(refBucket)
+		if _, err := tx.CreateBucketIfNotExists(refBucket); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(statsBucket)
 		return err
 	})
 	if err != nil {
@@ -37,34 +44,66 @@ func NewRefCounts(db *DB, blocks *BlockStore) (*RefCounts, error) {
 type refEntry struct {
 	count      uint64
 	unusedFrom int64 // unix ms when count dropped to zero
+	size       uint64
 }
 
+// decodeRef reads formats 1 (no size) and 2.
 func decodeRef(v []byte) refEntry {
-	if len(v) < 1 || v[0] != refFormat {
+	if len(v) < 1 || v[0] < 1 || v[0] > refFormat {
 		return refEntry{}
 	}
+	format := v[0]
 	v = v[1:]
-	c, n := binary.Uvarint(v)
-	if n <= 0 {
+	var e refEntry
+	var fields []uint64
+	for len(v) > 0 && len(fields) < 3 {
+		x, n := binary.Uvarint(v)
+		if n <= 0 {
+			break
+		}
+		fields = append(fields, x)
+		v = v[n:]
+	}
+	if len(fields) < 2 {
 		return refEntry{}
 	}
-	t, _ := binary.Uvarint(v[n:])
-	return refEntry{count: c, unusedFrom: int64(t)}
+	e.count, e.unusedFrom = fields[0], int64(fields[1])
+	if format >= 2 && len(fields) == 3 {
+		e.size = fields[2]
+	}
+	return e
 }
 
 func (e refEntry) encode() []byte {
-	b := make([]byte, 1, 1+2*binary.MaxVarintLen64)
+	b := make([]byte, 1, 1+3*binary.MaxVarintLen64)
 	b[0] = refFormat
 	b = binary.AppendUvarint(b, e.count)
-	return binary.AppendUvarint(b, uint64(e.unusedFrom))
+	b = binary.AppendUvarint(b, uint64(e.unusedFrom))
+	return binary.AppendUvarint(b, e.size)
 }
 
-// Add changes the count of block h by delta (+1 or -1) inside tx. It is
-// meant to be called from table hooks, in the transaction that records the
-// reference itself.
-func (rc *RefCounts) Add(tx *bolt.Tx, h Hash, delta int, now time.Time) error {
+// addStat adds delta to a total of statsBucket.
+func addStat(tx *bolt.Tx, name string, delta int64) error {
+	b := tx.Bucket(statsBucket)
+	var cur int64
+	if v := b.Get([]byte(name)); len(v) == 8 {
+		cur = int64(binary.BigEndian.Uint64(v))
+	}
+	var out [8]byte
+	binary.BigEndian.PutUint64(out[:], uint64(max(cur+delta, 0)))
+	return b.Put([]byte(name), out[:])
+}
+
+// Add changes the count of block h (of size bytes) by delta (+1 or -1)
+// inside tx. It is meant to be called from table hooks, in the transaction
+// that records the reference itself.
+func (rc *RefCounts) Add(tx *bolt.Tx, h Hash, delta int, size int64, now time.Time) error {
 	b := tx.Bucket(refBucket)
 	e := decodeRef(b.Get(h[:]))
+	wasUsed := e.count > 0
+	if size > 0 {
+		e.size = uint64(size)
+	}
 	switch {
 	case delta > 0:
 		e.count += uint64(delta)
@@ -77,6 +116,18 @@ func (rc *RefCounts) Add(tx *bolt.Tx, h Hash, delta int, now time.Time) error {
 		}
 		if e.count == 0 {
 			e.unusedFrom = now.UnixMilli()
+		}
+	}
+	if used := e.count > 0; used != wasUsed {
+		sign := int64(1)
+		if !used {
+			sign = -1
+		}
+		if err := addStat(tx, "blocks", sign); err != nil {
+			return err
+		}
+		if err := addStat(tx, "bytes", sign*int64(e.size)); err != nil {
+			return err
 		}
 	}
 	return b.Put(h[:], e.encode())
@@ -92,13 +143,20 @@ func (rc *RefCounts) Count(h Hash) (uint64, error) {
 	return c, err
 }
 
-// Stats returns the number of referenced blocks.
-func (rc *RefCounts) Stats() (blocks int, err error) {
+// Stats returns the number of blocks in use and their total size (before
+// compression).
+func (rc *RefCounts) Stats() (blocks, bytes int64, err error) {
 	err = rc.db.View(func(tx *bolt.Tx) error {
-		blocks = tx.Bucket(refBucket).Stats().KeyN
+		b := tx.Bucket(statsBucket)
+		if v := b.Get([]byte("blocks")); len(v) == 8 {
+			blocks = int64(binary.BigEndian.Uint64(v))
+		}
+		if v := b.Get([]byte("bytes")); len(v) == 8 {
+			bytes = int64(binary.BigEndian.Uint64(v))
+		}
 		return nil
 	})
-	return blocks, err
+	return blocks, bytes, err
 }
 
 // Collect deletes the files of blocks that have had no reference for at
