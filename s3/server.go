@@ -121,7 +121,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(cw, r, req, err)
 	}
-	s.metrics.observe(req.op, cw.status, time.Since(req.start), cw.n)
+	d := time.Since(req.start)
+	s.metrics.observe(req.op, cw.status, d, cw.n)
+	s.log.Debug("S3 request", "request_id", req.id, "op", req.op, "bucket", req.bucketName, "key", req.key,
+		"status", cw.status, "bytes_out", cw.n, "duration", d)
 }
 
 // handle authenticates, authorizes and dispatches a request.
