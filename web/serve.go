@@ -124,6 +124,17 @@ func (s *Server) site(ctx context.Context, host string) (*site, error) {
 	return &site{name: name, bucket: b, doc: c.doc, uploads: c.uploads}, nil
 }
 
+// HasSite reports whether host names a bucket with website access, that
+// is whether the endpoint would serve anything for it. An on-demand TLS
+// certificate policy can use it to refuse every other name.
+func (s *Server) HasSite(ctx context.Context, host string) (bool, error) {
+	_, err := s.site(ctx, host)
+	if errors.Is(err, errNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // document returns the parsed website configuration, from the cache when
 // the bucket's configuration did not change.
 func (s *Server) document(bucketID string, cfg model.WebsiteConfig) (cachedDoc, error) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -369,4 +370,17 @@ func series(t *testing.T, reg *prometheus.Registry, name string) map[string]floa
 func gathered(t *testing.T, reg *prometheus.Registry, name, labels string) float64 {
 	t.Helper()
 	return series(t, reg, name)[labels]
+}
+
+func TestHasSite(t *testing.T) {
+	f := newFixture(t)
+	for host, want := range map[string]bool{
+		"blog.web.localhost": true, "BLOG.web.localhost:443": true, "www.example.org": true, "moved.web.localhost": true,
+		"private.web.localhost": false, "nosuch.web.localhost": false, "127.0.0.1": false, "": false,
+	} {
+		got, err := f.srv.HasSite(context.Background(), host)
+		if err != nil || got != want {
+			t.Errorf("HasSite(%q) = %v, %v; want %v", host, got, err, want)
+		}
+	}
 }
