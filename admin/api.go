@@ -78,6 +78,7 @@ type BucketInfo struct {
 type WebsiteConfig struct {
 	IndexDocument string `json:"indexDocument"`
 	ErrorDocument string `json:"errorDocument"` // "" for none
+	Uploads       bool   `json:"uploads"`       // HTTP PUT on the web endpoint
 }
 
 // BucketKey is an access key with permissions on a bucket.
@@ -122,6 +123,9 @@ type WebsiteAccess struct {
 	Enabled       bool   `json:"enabled"`
 	IndexDocument string `json:"indexDocument,omitempty"` // required when Enabled
 	ErrorDocument string `json:"errorDocument,omitempty"`
+	// Uploads lets the web endpoint accept HTTP PUT uploads (for Nix
+	// binary caches) authenticated with a key that may write the bucket.
+	Uploads bool `json:"uploads,omitempty"`
 }
 
 // BucketKeyRequest is the body of AllowBucketKey and DenyBucketKey: the

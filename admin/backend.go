@@ -57,7 +57,8 @@ type BucketBackend interface {
 	GetBucket(ctx context.Context, id string) (BucketInfo, error)
 	// SetBucketWebsite enables website access with the given documents
 	// (errorDoc may be empty), or disables it.
-	SetBucketWebsite(ctx context.Context, id string, enabled bool, indexDoc, errorDoc string) error
+	// (errorDoc may be empty), or disables it (cfg nil).
+	SetBucketWebsite(ctx context.Context, id string, cfg *WebsiteConfig) error
 	// DeleteBucket deletes an empty bucket (ErrBucketNotEmpty otherwise)
 	// and its aliases.
 	DeleteBucket(ctx context.Context, id string) error

@@ -80,10 +80,14 @@ func (s *Server) updateBucket(w http.ResponseWriter, r *http.Request) error {
 		if wa.Enabled && wa.IndexDocument == "" {
 			return badRequest("websiteAccess.indexDocument is required to enable website access")
 		}
-		if !wa.Enabled && (wa.IndexDocument != "" || wa.ErrorDocument != "") {
-			return badRequest("websiteAccess documents cannot be set when disabling website access")
+		if !wa.Enabled && (wa.IndexDocument != "" || wa.ErrorDocument != "" || wa.Uploads) {
+			return badRequest("websiteAccess documents and uploads cannot be set when disabling website access")
 		}
-		if err := s.backend.SetBucketWebsite(ctx, id, wa.Enabled, wa.IndexDocument, wa.ErrorDocument); err != nil {
+		var cfg *WebsiteConfig
+		if wa.Enabled {
+			cfg = &WebsiteConfig{IndexDocument: wa.IndexDocument, ErrorDocument: wa.ErrorDocument, Uploads: wa.Uploads}
+		}
+		if err := s.backend.SetBucketWebsite(ctx, id, cfg); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,9 @@ type WebsiteConfig struct {
 	// RoutingRules...), returned as is by GetBucketWebsite and interpreted
 	// by the web endpoint. Empty when set through the admin API.
 	XML string `json:"xml,omitempty"`
+	// Uploads lets the web endpoint accept HTTP PUT uploads (Nix's
+	// `nix copy --to http://…`) from keys with write permission.
+	Uploads bool `json:"uploads,omitempty"`
 }
 
 // Bucket is a bucket's identity and configuration.

@@ -159,7 +159,7 @@ func (b *backend) GetBucket(ctx context.Context, id string) (admin.BucketInfo, e
 	info := admin.BucketInfo{ID: bk.ID, GlobalAliases: orEmpty(bk.GlobalAliases()), Created: msTime(bk.Created), Keys: []admin.BucketKey{}}
 	if w := bk.Website.Value; w != nil {
 		info.WebsiteAccess = true
-		info.WebsiteConfig = &admin.WebsiteConfig{IndexDocument: w.IndexDocument, ErrorDocument: w.ErrorDocument}
+		info.WebsiteConfig = &admin.WebsiteConfig{IndexDocument: w.IndexDocument, ErrorDocument: w.ErrorDocument, Uploads: w.Uploads}
 	}
 	keys, err := b.n.model.KeysOfBucket(ctx, bk.ID)
 	if err != nil {
@@ -174,15 +174,15 @@ func (b *backend) GetBucket(ctx context.Context, id string) (admin.BucketInfo, e
 	return info, nil
 }
 
-func (b *backend) SetBucketWebsite(ctx context.Context, id string, enabled bool, index, errorDoc string) error {
-	var cfg *model.WebsiteConfig
-	if enabled {
-		if index == "" {
-			index = "index.html"
+func (b *backend) SetBucketWebsite(ctx context.Context, id string, cfg *admin.WebsiteConfig) error {
+	var mc *model.WebsiteConfig
+	if cfg != nil {
+		mc = &model.WebsiteConfig{IndexDocument: cfg.IndexDocument, ErrorDocument: cfg.ErrorDocument, Uploads: cfg.Uploads}
+		if mc.IndexDocument == "" {
+			mc.IndexDocument = "index.html"
 		}
-		cfg = &model.WebsiteConfig{IndexDocument: index, ErrorDocument: errorDoc}
 	}
-	return adminError(b.n.model.SetWebsite(ctx, id, cfg))
+	return adminError(b.n.model.SetWebsite(ctx, id, mc))
 }
 
 func (b *backend) DeleteBucket(ctx context.Context, id string) error {

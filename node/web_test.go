@@ -151,7 +151,7 @@ func TestWebEndpoint(t *testing.T) {
 	if resp := upload(); resp.StatusCode != 405 {
 		t.Fatalf("PUT without uploads enabled: %d, want 405", resp.StatusCode)
 	}
-	if err := n.model.SetWebsite(ctx, b.ID, &model.WebsiteConfig{IndexDocument: "index.html", XML: `<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><GarageWebUploads>Enabled</GarageWebUploads></WebsiteConfiguration>`}); err != nil {
+	if err := n.model.SetWebsite(ctx, b.ID, &model.WebsiteConfig{IndexDocument: "index.html", Uploads: true}); err != nil {
 		t.Fatal(err)
 	}
 	resp = upload()

@@ -143,7 +143,7 @@ func (s *Server) putBucketWebsite(w http.ResponseWriter, r *http.Request, req *r
 	if err != nil {
 		return configError(err, s3err.ErrInvalidArgument)
 	}
-	cfg := &model.WebsiteConfig{XML: string(body)}
+	cfg := &model.WebsiteConfig{XML: string(body), Uploads: bucketconfig.UploadsEnabled(body)}
 	if site.IndexDocument != nil {
 		cfg.IndexDocument = site.IndexDocument.Suffix
 	}

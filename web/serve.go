@@ -148,7 +148,7 @@ func (s *Server) document(bucketID string, cfg model.WebsiteConfig) (cachedDoc, 
 	if err != nil {
 		return cachedDoc{}, err
 	}
-	c = cachedDoc{cfg: cfg, doc: doc, uploads: bucketconfig.UploadsEnabled([]byte(cfg.XML))}
+	c = cachedDoc{cfg: cfg, doc: doc, uploads: cfg.Uploads}
 	s.mu.Lock()
 	s.docs[bucketID] = c
 	s.mu.Unlock()

@@ -77,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	st.put("www.example.org", "index.html", []byte("custom domain"), nil)
 	st.addBucket("nocfg", &model.WebsiteConfig{IndexDocument: "index.html"}, "")
 
-	st.addBucket("cache", &model.WebsiteConfig{IndexDocument: "index.html", XML: uploadXML}, "")
+	st.addBucket("cache", &model.WebsiteConfig{IndexDocument: "index.html", XML: uploadXML, Uploads: true}, "")
 	st.addKey("GKwriter", "writer-secret", "cache", model.Permissions{Read: true, Write: true})
 	st.addKey("GKreader", "reader-secret", "cache", model.Permissions{Read: true})
 	st.addKey("GKblog", "blog-secret", "blog", model.Permissions{Read: true, Write: true})

@@ -44,7 +44,7 @@ type bucket struct {
 	id               string
 	alias            string
 	created          time.Time
-	website          bool
+	website, uploads bool
 	indexDoc, errDoc string
 	objects, bytes   int64
 	perms            map[string]admin.Permissions // by access key id
@@ -251,7 +251,7 @@ func (b *Backend) bucketInfo(bk *bucket) admin.BucketInfo {
 		WebsiteAccess: bk.website, Objects: bk.objects, Bytes: bk.bytes,
 	}
 	if bk.website {
-		info.WebsiteConfig = &admin.WebsiteConfig{IndexDocument: bk.indexDoc, ErrorDocument: bk.errDoc}
+		info.WebsiteConfig = &admin.WebsiteConfig{IndexDocument: bk.indexDoc, ErrorDocument: bk.errDoc, Uploads: bk.uploads}
 	}
 	for id, p := range bk.perms {
 		info.Keys = append(info.Keys, admin.BucketKey{AccessKeyID: id, Name: b.keys[id].info.Name, Permissions: p})
@@ -283,14 +283,17 @@ func (b *Backend) GetBucket(_ context.Context, id string) (admin.BucketInfo, err
 }
 
 // SetBucketWebsite implements admin.BucketBackend.
-func (b *Backend) SetBucketWebsite(_ context.Context, id string, enabled bool, indexDoc, errorDoc string) error {
+func (b *Backend) SetBucketWebsite(_ context.Context, id string, cfg *admin.WebsiteConfig) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bk, ok := b.buckets[id]
 	if !ok {
 		return noBucket(id)
 	}
-	bk.website, bk.indexDoc, bk.errDoc = enabled, indexDoc, errorDoc
+	bk.website, bk.indexDoc, bk.errDoc, bk.uploads = false, "", "", false
+	if cfg != nil {
+		bk.website, bk.indexDoc, bk.errDoc, bk.uploads = true, cfg.IndexDocument, cfg.ErrorDocument, cfg.Uploads
+	}
 	return nil
 }
 

@@ -127,14 +127,15 @@ func setupBucketWebsite(fs *flag.FlagSet) runFunc {
 	deny := fs.Bool("deny", false, "stop serving the bucket as a website")
 	index := fs.String("index-document", "index.html", "`NAME` of the object served for a directory")
 	errorDoc := fs.String("error-document", "", "`NAME` of the object served, with status 404, when an object is missing")
+	uploads := fs.Bool("uploads", false, "accept HTTP PUT uploads on the web endpoint (Nix binary caches), authenticated by a key with write permission")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		if *allow == *deny {
 			return &usageError{msg: "bucket website: give one of --allow and --deny", help: "garage-web help bucket website"}
 		}
 		docsGiven := false
 		fs.Visit(func(f *flag.Flag) { docsGiven = docsGiven || strings.HasSuffix(f.Name, "-document") })
-		if *deny && docsGiven {
-			return &usageError{msg: "bucket website: --index-document and --error-document go with --allow", help: "garage-web help bucket website"}
+		if *deny && (docsGiven || *uploads) {
+			return &usageError{msg: "bucket website: --index-document, --error-document and --uploads go with --allow", help: "garage-web help bucket website"}
 		}
 		b, err := findBucket(ctx, cl, args[0])
 		if err != nil {
@@ -142,7 +143,7 @@ func setupBucketWebsite(fs *flag.FlagSet) runFunc {
 		}
 		wa := &admin.WebsiteAccess{Enabled: *allow}
 		if *allow {
-			wa.IndexDocument, wa.ErrorDocument = *index, *errorDoc
+			wa.IndexDocument, wa.ErrorDocument, wa.Uploads = *index, *errorDoc, *uploads
 		}
 		if b, err = cl.UpdateBucket(ctx, b.ID, admin.UpdateBucketRequest{WebsiteAccess: wa}); err != nil {
 			return err
@@ -155,6 +156,9 @@ func setupBucketWebsite(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(w, "Website access enabled for bucket %s (index document %s", bucketLabel(b), *index)
 			if *errorDoc != "" {
 				fmt.Fprintf(w, ", error document %s", *errorDoc)
+			}
+			if *uploads {
+				fmt.Fprint(w, ", HTTP PUT uploads accepted")
 			}
 			fmt.Fprintln(w, ").")
 		})

@@ -156,6 +156,9 @@ func writeBucketInfo(w io.Writer, b admin.BucketInfo) {
 		if b.WebsiteConfig.ErrorDocument != "" {
 			website += ", error document " + b.WebsiteConfig.ErrorDocument
 		}
+		if b.WebsiteConfig.Uploads {
+			website += ", HTTP PUT uploads accepted"
+		}
 	}
 	fields(w,
 		"Bucket ID", b.ID,

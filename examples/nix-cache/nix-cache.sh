@@ -67,16 +67,9 @@ cmd_setup() {
     host=${CACHE_URL#*://}; host=${host%%/*}; host=${host%%:*}
     printf 'machine %s login %s password %s\n' "$host" "$id" "$secret" >"$STATE_DIR/netrc")
 
-  # Website access with HTTP PUT uploads: a PutBucketWebsite document with
-  # the garage-web extension element <GarageWebUploads>. Read-only caches
-  # can use `garage-web bucket website --allow nix-cache` instead.
-  local doc='<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IndexDocument><Suffix>index.html</Suffix></IndexDocument><GarageWebUploads>Enabled</GarageWebUploads></WebsiteConfiguration>'
-  local sha
-  sha=$(printf '%s' "$doc" | sha256sum | cut -d' ' -f1)
-  curl --fail-with-body --silent --show-error -X PUT --data-binary "$doc" \
-    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$id:$secret" \
-    -H "x-amz-content-sha256: $sha" -H "Content-Type: application/xml" \
-    "$S3_ENDPOINT/$BUCKET?website="
+  # Website access with HTTP PUT uploads (for `nix copy --to http://…`).
+  # A read-only cache leaves out --uploads.
+  "$GARAGE_WEB" bucket website --allow "$BUCKET" --uploads
   echo "Cache bucket '$BUCKET' is ready; uploads go to $CACHE_URL with $STATE_DIR/netrc."
 }
 
