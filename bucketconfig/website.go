@@ -136,6 +136,26 @@ func validProtocol(p string) error {
 	return nil
 }
 
+// MarshalXML writes the document as S3 does: without an empty
+// RoutingRules element when there are no rules.
+func (w Website) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	type rules struct {
+		Rules []RoutingRule `xml:"RoutingRule"`
+	}
+	out := struct {
+		XMLName               xml.Name       `xml:"WebsiteConfiguration"`
+		Xmlns                 string         `xml:"xmlns,attr,omitempty"`
+		IndexDocument         *IndexDocument `xml:"IndexDocument,omitempty"`
+		ErrorDocument         *ErrorDocument `xml:"ErrorDocument,omitempty"`
+		RedirectAllRequestsTo *RedirectAll   `xml:"RedirectAllRequestsTo,omitempty"`
+		RoutingRules          *rules         `xml:"RoutingRules,omitempty"`
+	}{Xmlns: w.Xmlns, IndexDocument: w.IndexDocument, ErrorDocument: w.ErrorDocument, RedirectAllRequestsTo: w.RedirectAllRequestsTo}
+	if len(w.RoutingRules) > 0 {
+		out.RoutingRules = &rules{Rules: w.RoutingRules}
+	}
+	return e.Encode(out)
+}
+
 // Marshal returns the document as XML.
 func (w *Website) Marshal() ([]byte, error) {
 	c := *w

@@ -57,6 +57,17 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 	return out, nil
 }
 
+// rejectEncryption refuses server-side encryption headers: garage-web
+// does not encrypt at rest, and must never let a client believe it does.
+func rejectEncryption(h http.Header) error {
+	for name := range h {
+		if strings.HasPrefix(name, "X-Amz-Server-Side-Encryption") || strings.HasPrefix(name, "X-Amz-Copy-Source-Server-Side-Encryption") {
+			return s3err.WithMessage(s3err.ErrNotImplemented, "Server-side encryption (%s) is not supported by garage-web; encrypt on the client side instead.", name)
+		}
+	}
+	return nil
+}
+
 // responseOverrides are the GetObject query parameters that replace a
 // response header.
 var responseOverrides = map[string]string{

@@ -147,6 +147,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) er
 	if req.bucket.ID != "" {
 		s.setCORSHeaders(w, r, req.bucket)
 	}
+	if err := rejectEncryption(r.Header); err != nil {
+		return err
+	}
 	return s.dispatch(w, r, req)
 }
 

@@ -149,7 +149,7 @@ func TestCLICommands(t *testing.T) {
 		{[]string{"bucket", "deny", "--owner", "site", "--key", "alicia"}, 0, "no longer has owner on bucket \"site\"", ""},
 		{[]string{"bucket", "allow", "--read", "ghost", "--key", "alicia"}, 1, "", "garage-web: bucket \"ghost\" not found\n"},
 		{[]string{"bucket", "website", "site"}, 2, "", "garage-web: bucket website: give one of --allow and --deny\nRun 'garage-web help bucket website' for usage.\n"},
-		{[]string{"bucket", "website", "--deny", "--index-document", "x", "site"}, 2, "", "garage-web: bucket website: --index-document and --error-document go with --allow\nRun 'garage-web help bucket website' for usage.\n"},
+		{[]string{"bucket", "website", "--deny", "--index-document", "x", "site"}, 2, "", "garage-web: bucket website: --index-document, --error-document and --uploads go with --allow\nRun 'garage-web help bucket website' for usage.\n"},
 		{[]string{"bucket", "website", "--allow", "site"}, 0, "Website access enabled for bucket \"site\" (index document index.html).\n", ""},
 		{[]string{"bucket", "info", "site", "--json"}, 0, `"indexDocument": "index.html"`, ""},
 		{[]string{"bucket", "website", "--deny", "site"}, 0, "Website access disabled", ""},
