@@ -22,7 +22,8 @@ const corruptMetric = "garageweb_block_corrupt_total"
 
 // TestBlockCorruption flips one byte in a block file on disk and requires
 // that a GET never returns the object complete with 200 (error status, or
-// an errored/truncated body), and that the corruption counter goes up.
+// an errored/truncated body), that an error status comes with a whole error
+// document, and that the corruption counter goes up.
 // Two objects: one with its first block corrupted (nothing sent yet when it
 // is read), one with its second block corrupted (the first 1 MiB may
 // already be on the wire).
@@ -92,6 +93,10 @@ func TestBlockCorruption(t *testing.T) {
 				t.Errorf("%s: returned the ORIGINAL bytes: the corrupted block was not read from disk (cache?)", desc)
 			case status == http.StatusOK && bodyErr == nil && nbody == len(o.body):
 				t.Errorf("%s: corrupted data served as a complete, successful response", desc)
+			case status != http.StatusOK && status != 0 && bodyErr != nil:
+				// Nothing was sent yet, so the error document must be whole:
+				// clients should see an S3 error, not a broken connection.
+				t.Errorf("%s: error response is malformed (its body is cut short: object headers such as Content-Length left on the error?)", desc)
 			case status == http.StatusOK && bodyErr == nil:
 				t.Logf("%s: detected (truncated body, clean EOF — clients only notice via Content-Length)", desc)
 			default:
