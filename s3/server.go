@@ -318,6 +318,15 @@ func (s *Server) writeError(w *countingWriter, r *http.Request, req *request, er
 		// Headers are gone: all we can do is cut the body short.
 		panic(http.ErrAbortHandler)
 	}
+	// An error answer carries none of the headers a handler may have set
+	// for the object it was about to send (Content-Length, ETag, ...).
+	for name := range w.Header() {
+		keep := name == "X-Amz-Request-Id" || name == "Server" || strings.HasPrefix(name, "Access-Control-") || name == "Vary" ||
+			name == "Content-Range" && e.Code == "InvalidRange"
+		if !keep {
+			w.Header().Del(name)
+		}
+	}
 	if e.Code == "NoSuchBucket" || e.Code == "NoSuchKey" || e.Code == "NoSuchUpload" {
 		w.Header().Del("Access-Control-Allow-Origin")
 	}
