@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 
 	"github.com/garage-web/garage-web/storage"
@@ -33,25 +34,25 @@ func decodeCounter(b []byte) (counter, error) {
 // flaky wraps a node and fails every call while down is set.
 type flaky struct {
 	Node
-	down bool
+	down atomic.Bool
 }
 
 var errDown = errors.New("node down")
 
 func (f *flaky) Update(ctx context.Context, t string, v [][]byte) error {
-	if f.down {
+	if f.down.Load() {
 		return errDown
 	}
 	return f.Node.Update(ctx, t, v)
 }
 func (f *flaky) Get(ctx context.Context, t string, pk, sk []byte) ([]byte, error) {
-	if f.down {
+	if f.down.Load() {
 		return nil, errDown
 	}
 	return f.Node.Get(ctx, t, pk, sk)
 }
 func (f *flaky) Range(ctx context.Context, t string, pk []byte, q RangeQuery) ([][]byte, error) {
-	if f.down {
+	if f.down.Load() {
 		return nil, errDown
 	}
 	return f.Node.Range(ctx, t, pk, q)
@@ -101,11 +102,11 @@ func cluster3(t testing.TB) ([]*Table[counter], []*flaky) {
 func TestQuorumWriteSurvivesOneNodeDown(t *testing.T) {
 	ctx := context.Background()
 	tables, nodes := cluster3(t)
-	nodes[2].down = true
+	nodes[2].down.Store(true)
 	if err := tables[0].Insert(ctx, counter{PK: "b", SK: "k", V: crdt.NewLWW(1, "v1")}); err != nil {
 		t.Fatalf("insert with one node down: %v", err)
 	}
-	nodes[1].down = true
+	nodes[1].down.Store(true)
 	err := tables[0].Insert(ctx, counter{PK: "b", SK: "k", V: crdt.NewLWW(2, "v2")})
 	if !errors.Is(err, ErrQuorum) {
 		t.Fatalf("insert with two nodes down: err = %v, want ErrQuorum", err)
@@ -119,19 +120,19 @@ func TestReadRepairAndMerge(t *testing.T) {
 	ctx := context.Background()
 	tables, nodes := cluster3(t)
 	// n2 misses v1; n0 misses v2: every quorum read must see v2.
-	nodes[2].down = true
+	nodes[2].down.Store(true)
 	mustInsert(t, tables[0], counter{PK: "b", SK: "k", V: crdt.NewLWW(1, "v1")})
-	nodes[2].down = false
-	nodes[0].down = true
+	nodes[2].down.Store(false)
+	nodes[0].down.Store(true)
 	mustInsert(t, tables[0], counter{PK: "b", SK: "k", V: crdt.NewLWW(2, "v2")})
-	nodes[0].down = false
+	nodes[0].down.Store(false)
 	for i := 0; i < 3; i++ {
-		nodes[i].down = true
+		nodes[i].down.Store(true)
 		got, ok, err := tables[0].Get(ctx, []byte("b"), []byte("k"))
 		if err != nil || !ok || got.V.Value != "v2" {
 			t.Fatalf("with n%d down: got %+v ok=%v err=%v, want v2", i, got, ok, err)
 		}
-		nodes[i].down = false
+		nodes[i].down.Store(false)
 		tables[0].WaitRepairs()
 	}
 	// After repair every replica holds v2 on its own.
@@ -163,7 +164,7 @@ func TestRange(t *testing.T) {
 	}
 	mustInsert(t, tables[0], counter{PK: "other", SK: "a/0", V: crdt.NewLWW(1, "x")})
 	mustInsert(t, tables[0], counter{PK: "p", SK: "a/2", V: crdt.NewLWW(2, "")}) // tombstone
-	nodes[1].down = true                                                         // one replica down: still a quorum
+	nodes[1].down.Store(true)                                                    // one replica down: still a quorum
 	cases := []struct {
 		name string
 		q    RangeQuery
