@@ -89,11 +89,11 @@ func (s Scale) Run(ctx context.Context, env *Env) ([]Result, error) {
 		for range 16 {
 			sample = append(sample, keys[rand.IntN(len(keys))])
 		}
+		// Figures keep their planned names, so targets line up in the report.
 		at := CountName(base + n)
 		if put.Ops+put.Errors < n {
-			put.Note = joinNote(put.Note, fmt.Sprintf("cut at %d of %d objects (time budget)", put.Ops, n))
+			put.Note = joinNote(put.Note, fmt.Sprintf("cut at %d of %d objects (time budget): the bucket holds %d", put.Ops, n, have))
 			results[len(results)-1] = put
-			at = fmt.Sprint(have)
 		}
 		first := benv.newResult(name, "LIST-page at "+at, 1, 0)
 		listReps(ctx, benv, &first, s.ListReps, func() string { return "" }, "scale/")
@@ -120,15 +120,16 @@ func listReps(ctx context.Context, env *Env, res *Result, reps int, startAfter f
 	}
 	Load{Clients: 1, Count: int64(reps)}.run(ctx, env, res, func(ctx context.Context, w int, i int64) (int64, error) {
 		in := &s3.ListObjectsV2Input{Bucket: &env.Bucket, Prefix: &prefix, MaxKeys: aws.Int32(1000)}
-		if sa := startAfter(); sa != "" {
+		sa := startAfter()
+		if sa != "" {
 			in.StartAfter = &sa
 		}
 		out, err := env.Client(w).ListObjectsV2(ctx, in)
 		if err != nil {
 			return 0, err
 		}
-		if len(out.Contents) == 0 {
-			return 0, errors.New("empty page")
+		if len(out.Contents) == 0 && sa == "" {
+			return 0, errors.New("empty first page")
 		}
 		return 0, nil
 	})

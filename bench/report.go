@@ -70,9 +70,15 @@ func (r *Report) ref(name string) (Reference, bool) {
 	return Reference{}, false
 }
 
-// targetNames lists the targets with results, primary first.
+// targetNames lists the targets with results: primary, MinIO, then the
+// others in the order they ran.
 func (r *Report) targetNames() []string {
 	names := []string{r.Primary}
+	for _, x := range r.Results {
+		if x.Target == MinioName && !slices.Contains(names, x.Target) {
+			names = append(names, x.Target)
+		}
+	}
 	for _, x := range r.Results {
 		if !slices.Contains(names, x.Target) {
 			names = append(names, x.Target)
@@ -81,12 +87,15 @@ func (r *Report) targetNames() []string {
 	return names
 }
 
-// figureKeys lists the figures in first-seen order.
+// figureKeys lists the figures in the order the primary target ran them,
+// then those only other targets have.
 func (r *Report) figureKeys() []string {
 	var keys []string
-	for _, x := range r.Results {
-		if !slices.Contains(keys, x.Key()) {
-			keys = append(keys, x.Key())
+	for _, primary := range []bool{true, false} {
+		for _, x := range r.Results {
+			if (x.Target == r.Primary) == primary && !slices.Contains(keys, x.Key()) {
+				keys = append(keys, x.Key())
+			}
 		}
 	}
 	return keys

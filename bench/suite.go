@@ -44,12 +44,12 @@ type Profile struct {
 func FullProfile() Profile {
 	return Profile{
 		Name:  "full",
-		Phase: 6 * time.Second, SmallSize: 4 << 10, Clients: []int{1, 16, 64},
+		Phase: 5 * time.Second, SmallSize: 4 << 10, Clients: []int{1, 16, 64},
 		LargeSize: 1 << 20, LargeConns: 16,
 		MultipartSize: 1 << 30, PartSize: 16 << 20, PartConc: 4,
-		ScaleTotal: 100_000, ScaleStep: 100_000, ScaleEvery: 20_000, ScaleSize: 256, ScaleClients: 32,
+		ScaleTotal: 100_000, ScaleStep: 100_000, ScaleEvery: 20_000, ScaleSize: 256, ScaleClients: 64,
 		ScaleMaxTime: time.Minute, ListReps: 20,
-		WebDuration: 6 * time.Second, WebConns: 16,
+		WebDuration: 5 * time.Second, WebConns: 16,
 		RefSize: 1 << 30,
 	}
 }
@@ -148,6 +148,9 @@ func (s *Suite) Run(ctx context.Context, m Machine) *Report {
 		r.References = append(r.References, LoopbackRef(ctx, s.Profile.RefSize))
 	}
 	web := Web{Files: DefaultWebFiles, Connections: s.Profile.WebConns, Threads: 2, Duration: s.Profile.WebDuration, Payload: pl}
+	if s.Profile.WebDuration > 0 {
+		r.Results = append(r.Results, s.runFileServer(ctx, web)...)
+	}
 	for _, l := range s.Launchers {
 		if ctx.Err() != nil {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s not run: suite deadline reached", l.Name()))
@@ -156,9 +159,6 @@ func (s *Suite) Run(ctx context.Context, m Machine) *Report {
 		info, results := s.runTarget(ctx, l, pl, web)
 		r.Targets = append(r.Targets, info)
 		r.Results = append(r.Results, results...)
-	}
-	if s.Profile.WebDuration > 0 && ctx.Err() == nil {
-		r.Results = append(r.Results, s.runFileServer(ctx, web)...)
 	}
 	r.Elapsed = time.Since(start).Round(time.Second).String()
 	return r
@@ -171,7 +171,8 @@ func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web)
 		info.Error = err.Error()
 		return info, nil
 	}
-	defer os.RemoveAll(dir)
+	// The dir is left in place: removing hundreds of thousands of files
+	// takes long; the caller removes WorkDir after the run.
 	s.logf("== %s: starting", l.Name())
 	t, err := l.Start(ctx, dir)
 	defer func() {
