@@ -66,6 +66,7 @@ type Model struct {
 	blocklists *table.Table[BlockListEntry]
 	blockrefs  *table.Table[BlockRef]
 	parts      *table.Table[Part]
+	certs      *certTables // TLS certificate storage (certs.go)
 }
 
 // Task kinds of the local work queue.
@@ -119,6 +120,9 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		return nil, err
 	}
 	if m.parts, err = table.New(table.Schema[Part]{Name: "parts", Encode: encodeV1[Part], Decode: decodeV1[Part]}, local, placement, table.Options[Part]{}); err != nil {
+		return nil, err
+	}
+	if m.certs, err = openCertTables(local, placement); err != nil {
 		return nil, err
 	}
 	q := local.Queue()
