@@ -72,6 +72,8 @@ type S3Web struct {
 	// root_domain: websites are served as <bucket><root_domain>. After
 	// Load it is empty or starts with ".". ".web.localhost".
 	RootDomain string `toml:"root_domain"`
+	// [s3_web.tls]: automatic HTTPS (see tls.go). Off by default.
+	TLS WebTLS `toml:"tls"`
 }
 
 // Admin is the [admin] section.

@@ -88,7 +88,7 @@ func (c *Config) Validate() error {
 			return errorf(t.field, "must be printable ASCII without spaces")
 		}
 	}
-	return nil
+	return c.S3Web.TLS.validate()
 }
 
 // isHostPort accepts "host:port", "[v6]:port" and ":port" with a numeric
