@@ -140,18 +140,23 @@ func (m *Model) GetCertFile(ctx context.Context, key string) (f CertFile, ok boo
 }
 
 // ListCertFiles returns the files whose key starts with prefix (a plain
-// string prefix: "a/b" also matches "a/bc"), in key order.
-func (m *Model) ListCertFiles(ctx context.Context, prefix string) ([]CertFile, error) {
+// string prefix: "a/b" also matches "a/bc"), in key order; at most limit
+// of them when limit > 0.
+func (m *Model) ListCertFiles(ctx context.Context, prefix string, limit int) ([]CertFile, error) {
 	const page = 1000
 	var out []CertFile
 	var start []byte
 	for {
-		fs, err := m.certs.files.Range(ctx, nil, table.RangeQuery{Start: start, Prefix: []byte(prefix), Limit: page})
+		n := page
+		if limit > 0 {
+			n = min(page, limit-len(out))
+		}
+		fs, err := m.certs.files.Range(ctx, nil, table.RangeQuery{Start: start, Prefix: []byte(prefix), Limit: n})
 		if err != nil {
 			return nil, fmt.Errorf("list certificate files %q: %w", prefix, err)
 		}
 		out = append(out, fs...)
-		if len(fs) < page {
+		if len(fs) < n || (limit > 0 && len(out) >= limit) {
 			return out, nil
 		}
 		start = append([]byte(fs[len(fs)-1].Key), 0)
@@ -162,7 +167,7 @@ func (m *Model) ListCertFiles(ctx context.Context, prefix string) ([]CertFile, e
 // (a directory). Deleting what does not exist is not an error.
 func (m *Model) DeleteCertFiles(ctx context.Context, key string) error {
 	key = strings.TrimSuffix(key, "/")
-	files, err := m.ListCertFiles(ctx, key)
+	files, err := m.ListCertFiles(ctx, key, 0)
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,11 @@ func (n *Node) WebHandler() http.Handler {
 // first writes the start-up banner to out (nil: no banner).
 func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	close(n.ready)
+	stopTLS, err := n.startTLS() // tls.go
+	if err != nil {
+		return err
+	}
+	defer stopTLS()
 	if err := n.banner(ctx, out); err != nil {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
