@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -127,7 +128,30 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v2/DeleteBucket", "DeleteBucket", authAdmin, s.deleteBucket},
 		{http.MethodPost, "/v2/AllowBucketKey", "AllowBucketKey", authAdmin, s.allowBucketKey},
 		{http.MethodPost, "/v2/DenyBucketKey", "DenyBucketKey", authAdmin, s.denyBucketKey},
+
+		// Go profiles, for operators chasing a slow or hungry node:
+		// go tool pprof -H "Authorization: Bearer $TOKEN" http://ADDR/debug/pprof/profile
+		{http.MethodGet, "/debug/pprof/*", "Pprof", authAdmin, servePprof},
 	}
+}
+
+// servePprof serves net/http/pprof's handlers behind the admin token.
+func servePprof(w http.ResponseWriter, r *http.Request) error {
+	switch name := strings.TrimPrefix(r.URL.Path, "/debug/pprof/"); name {
+	case "":
+		pprof.Index(w, r)
+	case "cmdline":
+		pprof.Cmdline(w, r)
+	case "profile":
+		pprof.Profile(w, r)
+	case "symbol":
+		pprof.Symbol(w, r)
+	case "trace":
+		pprof.Trace(w, r)
+	default:
+		pprof.Handler(name).ServeHTTP(w, r)
+	}
+	return nil
 }
 
 // wrap adds authentication, metrics, logging and error writing to an

@@ -309,3 +309,14 @@ func TestPanicIsAnInternalError(t *testing.T) {
 		t.Errorf("after panic: %d", status)
 	}
 }
+
+func TestPprofNeedsAdminToken(t *testing.T) {
+	ts := mustServer(t, admin.Options{})
+	if status, _ := ts.call(t, "GET", "/debug/pprof/", "", ""); status != http.StatusUnauthorized {
+		t.Errorf("pprof without token: status %d, want 401", status)
+	}
+	status, body := ts.call(t, "GET", "/debug/pprof/goroutine?debug=1", testToken, "")
+	if status != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("pprof goroutine profile: status %d, body %.200s", status, body)
+	}
+}
