@@ -2,10 +2,11 @@ package autotls
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -66,8 +67,8 @@ func (s *Storage) Lock(ctx context.Context, name string) error {
 		return err
 	}
 	token := newToken()
-	for {
-		won, err := s.tryClaim(ctx, name, token)
+	for collisions := 0; ; {
+		won, collided, err := s.tryClaim(ctx, name, token)
 		if err != nil {
 			s.releaseLocal(name, nl)
 			return fmt.Errorf("lock %q: %w", name, err)
@@ -81,37 +82,45 @@ func (s *Storage) Lock(ctx context.Context, name string) error {
 			go s.renew(name, l)
 			return nil
 		}
-		if err := sleep(ctx, jitter(s.poll)); err != nil {
+		wait := jitter(s.poll)
+		if collided {
+			// Both withdrew: a random back-off, longer after each
+			// collision, lets one of them go first next time.
+			collisions++
+			wait = time.Duration(rand.Int64N(int64(s.poll) << min(collisions, 5)))
+		}
+		if err := sleep(ctx, wait); err != nil {
 			s.releaseLocal(name, nl)
 			return fmt.Errorf("lock %q: %w", name, err)
 		}
 	}
 }
 
-// tryClaim runs steps 1 to 3 of the protocol once.
-func (s *Storage) tryClaim(ctx context.Context, name, token string) (bool, error) {
+// tryClaim runs steps 1 to 3 of the protocol once. collided is true when
+// it withdrew its claim after seeing another one (step 3).
+func (s *Storage) tryClaim(ctx context.Context, name, token string) (won, collided bool, err error) {
 	claims, err := s.files.CertLockClaims(ctx, name)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	if s.otherLive(claims) {
-		return false, nil
+		return false, false, nil
 	}
 	claim := &model.CertLockClaim{Token: token, Expires: s.now().Add(s.lease).UnixMilli()}
 	if err := s.files.SetCertLockClaim(ctx, name, s.owner, claim); err != nil {
 		s.withdraw(ctx, name)
-		return false, err
+		return false, false, err
 	}
 	claims, err = s.files.CertLockClaims(ctx, name)
 	if err != nil {
 		s.withdraw(ctx, name)
-		return false, err
+		return false, false, err
 	}
 	if s.otherLive(claims) {
 		s.withdraw(ctx, name)
-		return false, nil
+		return false, true, nil
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // otherLive reports whether another node holds a live claim.
@@ -230,6 +239,6 @@ func (s *Storage) dropUser(name string, nl *nameLock) {
 
 func newToken() string {
 	b := make([]byte, 16)
-	rand.Read(b) // never fails on Linux
+	crand.Read(b) // never fails on Linux
 	return hex.EncodeToString(b)
 }
