@@ -178,6 +178,7 @@ func (s List) Run(ctx context.Context, env *Env) ([]Result, error) {
 	}
 	elapsed := time.Since(t0)
 	full.PeakRSS, full.ServerCPU = end()
+	full.PeakAnon = benv.Sampler.PeakAnon()
 	full.Ops, full.Duration = keys, elapsed
 	full.OpsPerSec = float64(keys) / elapsed.Seconds()
 	full.P50, full.P99, full.P999 = elapsed, elapsed, elapsed

@@ -66,6 +66,7 @@ func once(env *Env, res *Result, f func() (int64, error)) {
 	n, err := f()
 	elapsed := time.Since(t0)
 	res.PeakRSS, res.ServerCPU = end()
+	res.PeakAnon = env.Sampler.PeakAnon()
 	rec := &Recorder{}
 	rec.Observe(elapsed, n, err)
 	rec.Fill(res, elapsed)

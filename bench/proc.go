@@ -17,8 +17,9 @@ const clockTicks = 100
 
 // ProcStatus is what /proc/PID/status says about a process's memory, in bytes.
 type ProcStatus struct {
-	RSS int64 // VmRSS: resident now
-	HWM int64 // VmHWM: peak resident since the process started
+	RSS  int64 // VmRSS: resident now
+	Anon int64 // RssAnon: the part of RSS that is heap/stack, not mapped files
+	HWM  int64 // VmHWM: peak resident since the process started
 }
 
 // ReadProcStatus reads VmRSS and VmHWM of pid.
@@ -36,6 +37,8 @@ func ReadProcStatus(pid int) (ProcStatus, error) {
 			st.RSS = parseKB(line)
 		case strings.HasPrefix(line, "VmHWM:"):
 			st.HWM = parseKB(line)
+		case strings.HasPrefix(line, "RssAnon:"):
+			st.Anon = parseKB(line)
 		}
 	}
 	return st, nil
@@ -78,10 +81,11 @@ type Sampler struct {
 	pids     []int
 	interval time.Duration
 
-	mu   sync.Mutex
-	peak int64
-	stop chan struct{}
-	done chan struct{}
+	mu       sync.Mutex
+	peak     int64
+	peakAnon int64
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // NewSampler starts sampling pids every interval. With no pids it samples
@@ -110,35 +114,32 @@ func (s *Sampler) loop() {
 	}
 }
 
-func (s *Sampler) sample() int64 {
-	rss := s.RSS()
+func (s *Sampler) sample() {
+	st := s.Status()
 	s.mu.Lock()
-	s.peak = max(s.peak, rss)
+	s.peak = max(s.peak, st.RSS)
+	s.peakAnon = max(s.peakAnon, st.Anon)
 	s.mu.Unlock()
-	return rss
+}
+
+// Status is the summed memory status of the processes now.
+func (s *Sampler) Status() ProcStatus {
+	var sum ProcStatus
+	for _, pid := range s.pids {
+		if st, err := ReadProcStatus(pid); err == nil {
+			sum.RSS += st.RSS
+			sum.Anon += st.Anon
+			sum.HWM += st.HWM
+		}
+	}
+	return sum
 }
 
 // RSS is the summed VmRSS of the processes now.
-func (s *Sampler) RSS() int64 {
-	var sum int64
-	for _, pid := range s.pids {
-		if st, err := ReadProcStatus(pid); err == nil {
-			sum += st.RSS
-		}
-	}
-	return sum
-}
+func (s *Sampler) RSS() int64 { return s.Status().RSS }
 
 // HWM is the summed VmHWM (lifetime peak) of the processes.
-func (s *Sampler) HWM() int64 {
-	var sum int64
-	for _, pid := range s.pids {
-		if st, err := ReadProcStatus(pid); err == nil {
-			sum += st.HWM
-		}
-	}
-	return sum
-}
+func (s *Sampler) HWM() int64 { return s.Status().HWM }
 
 // CPU is the summed CPU time the processes have used so far.
 func (s *Sampler) CPU() time.Duration {
@@ -151,14 +152,14 @@ func (s *Sampler) CPU() time.Duration {
 	return sum
 }
 
-// Window starts a new measurement window: the peak is reset to the current
-// RSS. The returned function ends it and gives the window's peak RSS and
-// the CPU used during it.
+// Window starts a new measurement window: the peaks are reset to the
+// current values. The returned function ends it and gives the window's
+// peak RSS and the CPU used during it.
 func (s *Sampler) Window() (end func() (peakRSS int64, cpu time.Duration)) {
 	cpu0 := s.CPU()
-	now := s.RSS()
+	now := s.Status()
 	s.mu.Lock()
-	s.peak = now
+	s.peak, s.peakAnon = now.RSS, now.Anon
 	s.mu.Unlock()
 	return func() (int64, time.Duration) {
 		s.sample()
@@ -167,6 +168,13 @@ func (s *Sampler) Window() (end func() (peakRSS int64, cpu time.Duration)) {
 		s.mu.Unlock()
 		return p, s.CPU() - cpu0
 	}
+}
+
+// PeakAnon is the peak RssAnon of the current window.
+func (s *Sampler) PeakAnon() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peakAnon
 }
 
 // Close stops sampling.

@@ -23,10 +23,11 @@ type Machine struct {
 
 // TargetInfo is per-target information of a run.
 type TargetInfo struct {
-	Name    string `json:"name"`
-	IdleRSS int64  `json:"idle_rss_bytes,omitempty"`
-	HWM     int64  `json:"vm_hwm_bytes,omitempty"` // lifetime peak at the end of the run
-	Error   string `json:"error,omitempty"`
+	Name     string `json:"name"`
+	IdleRSS  int64  `json:"idle_rss_bytes,omitempty"`
+	IdleAnon int64  `json:"idle_rss_anon_bytes,omitempty"`
+	HWM      int64  `json:"vm_hwm_bytes,omitempty"` // lifetime peak at the end of the run
+	Error    string `json:"error,omitempty"`
 }
 
 // Report is the outcome of a suite run.
@@ -236,16 +237,22 @@ func (r *Report) referenceTable(b *strings.Builder) {
 
 func (r *Report) memoryTable(b *strings.Builder) {
 	b.WriteString("### Memory (server process RSS)\n\n")
-	row(b, "target", "idle RSS", "peak RSS under 64 clients", "VmHWM at end", "note")
-	sep(b, 5)
+	b.WriteString("RSS counts mapped file pages too (e.g. an mmapped metadata database); anon is RssAnon, heap and stacks only.\n\n")
+	row(b, "target", "idle RSS", "idle anon", "peak RSS, 4 KiB at 64 clients", "peak anon", "VmHWM at end (whole run)", "peak anon (whole run)", "note")
+	sep(b, 8)
 	for _, t := range r.Targets {
-		var peak int64
-		for _, x := range r.Results {
-			if x.Target == t.Name && x.Clients == 64 {
-				peak = max(peak, x.PeakRSS)
+		var peak, peakAnon, runAnon int64
+		for _, op := range []string{"PUT", "GET"} {
+			if x, ok := r.find(t.Name, "4KiB-c64 "+op); ok {
+				peak, peakAnon = max(peak, x.PeakRSS), max(peakAnon, x.PeakAnon)
 			}
 		}
-		row(b, t.Name, fmtBytes(t.IdleRSS), fmtBytes(peak), fmtBytes(t.HWM), short(t.Error))
+		for _, x := range r.Results {
+			if x.Target == t.Name {
+				runAnon = max(runAnon, x.PeakAnon)
+			}
+		}
+		row(b, t.Name, fmtBytes(t.IdleRSS), fmtBytes(t.IdleAnon), fmtBytes(peak), fmtBytes(peakAnon), fmtBytes(t.HWM), fmtBytes(runAnon), short(t.Error))
 	}
 	b.WriteString("\n")
 }

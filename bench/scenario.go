@@ -149,6 +149,7 @@ func (l Load) run(ctx context.Context, env *Env, res *Result, op opFunc) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	res.PeakRSS, res.ServerCPU = end()
+	res.PeakAnon = env.Sampler.PeakAnon()
 	all := &Recorder{}
 	all.Merge(recs...)
 	all.Fill(res, elapsed)

@@ -27,6 +27,9 @@ type Result struct {
 	// PeakRSS is the highest summed VmRSS of the target's processes sampled
 	// during the scenario, in bytes (0: not sampled).
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+	// PeakAnon is the peak of RssAnon (heap and stacks, without mapped
+	// files such as an mmapped database) over the same samples.
+	PeakAnon int64 `json:"peak_rss_anon_bytes,omitempty"`
 	// ServerCPU is the CPU time (user+system) the target's processes used
 	// during the scenario (0: not known).
 	ServerCPU time.Duration `json:"server_cpu_ns,omitempty"`

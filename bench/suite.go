@@ -192,7 +192,8 @@ func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web)
 	case <-ctx.Done():
 	case <-time.After(2 * time.Second):
 	}
-	info.IdleRSS = sampler.RSS()
+	idle := sampler.Status()
+	info.IdleRSS, info.IdleAnon = idle.RSS, idle.Anon
 	co := s.Client
 	for _, c := range s.Profile.Clients {
 		co.MaxConns = max(co.MaxConns, c)

@@ -115,6 +115,7 @@ func (w Web) Run(ctx context.Context, target, baseURL, host string, sampler *Sam
 		end := sampler.Window()
 		err := runWrk(ctx, url, host, w.Threads, w.Connections, w.Duration, &res)
 		res.PeakRSS, res.ServerCPU = end()
+		res.PeakAnon = sampler.PeakAnon()
 		if err != nil {
 			res.Unavailable = err.Error()
 		}

@@ -8,12 +8,14 @@
 //	benchsuite -profile full  -garage-bin bin/garage-web -md out.md -json out.json
 //	benchsuite -profile smoke -minio=false
 //
+// `benchsuite render FILE.json` prints the Markdown of a saved JSON report.
 // Subcommands used by the suite itself: `memserver -addr A` (the ceiling)
 // and `fileserver -addr A -dir D` (http.FileServer).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -33,6 +35,12 @@ func main() {
 		switch os.Args[1] {
 		case "memserver", "fileserver":
 			serve(os.Args[1], os.Args[2:])
+			return
+		case "render":
+			if err := render(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "benchsuite render:", err)
+				os.Exit(1)
+			}
 			return
 		}
 	}
@@ -242,4 +250,20 @@ func serve(kind string, args []string) {
 		fmt.Fprintln(os.Stderr, kind+":", err)
 		os.Exit(1)
 	}
+}
+
+// render prints the Markdown report of a JSON report file.
+func render(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: benchsuite render FILE.json")
+	}
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	var r bench.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	return r.Markdown(os.Stdout)
 }
