@@ -83,6 +83,14 @@ func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int6
 			partStart = partEnd
 			continue
 		}
+		if p.Blocks != nil {
+			var ok bool
+			if pos, ok = m.streamInlineBlocks(ctx, p, partStart, pos, end, send); !ok {
+				return
+			}
+			partStart = partEnd
+			continue
+		}
 		// The block holding pos is the last one starting at or before it.
 		within := pos - partStart
 		first, err := m.blocklists.Range(ctx, []byte(p.DataID), table.RangeQuery{Start: offsetKey(within), Reverse: true, Limit: 1})
@@ -113,12 +121,7 @@ func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int6
 					send(fetched{err: fmt.Errorf("data %s: gap at offset %d: %w", p.DataID, pos-partStart, ErrCorrupt)})
 					return
 				}
-				var h storage.Hash
-				copy(h[:], e.Hash)
-				data, err := m.blocks.Read(ctx, h)
-				if err == nil && int64(len(data)) != e.Size {
-					err = fmt.Errorf("block %s: %d bytes, want %d: %w", h, len(data), e.Size, ErrCorrupt)
-				}
+				data, err := m.readBlock(ctx, e.Hash, e.Size)
 				if err != nil {
 					send(fetched{err: err})
 					return
@@ -139,6 +142,41 @@ func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int6
 	if pos < end {
 		send(fetched{err: fmt.Errorf("object data ends at %d, want %d: %w", pos, end, ErrCorrupt)})
 	}
+}
+
+// streamInlineBlocks sends the part's bytes in [pos, end) from the blocks
+// listed in the part itself. It returns the new position and false when
+// reading stopped.
+func (m *Model) streamInlineBlocks(ctx context.Context, p PartRef, partStart, pos, end int64, send func(fetched) bool) (int64, bool) {
+	bStart := partStart
+	for _, b := range p.Blocks {
+		bEnd := bStart + b.Size
+		if bEnd > pos && bStart < end {
+			data, err := m.readBlock(ctx, b.Hash, b.Size)
+			if err != nil {
+				send(fetched{err: err})
+				return pos, false
+			}
+			to := min(bEnd, end) - bStart
+			if !send(fetched{data: data[pos-bStart : to]}) {
+				return pos, false
+			}
+			pos = bStart + to
+		}
+		bStart = bEnd
+	}
+	return pos, true
+}
+
+// readBlock reads and checks one block of the given size.
+func (m *Model) readBlock(ctx context.Context, hash []byte, size int64) ([]byte, error) {
+	var h storage.Hash
+	copy(h[:], hash)
+	data, err := m.blocks.Read(ctx, h)
+	if err == nil && int64(len(data)) != size {
+		err = fmt.Errorf("block %s: %d bytes, want %d: %w", h, len(data), size, ErrCorrupt)
+	}
+	return data, err
 }
 
 // blockReader is the io.ReadCloser over streamBlocks.

@@ -29,7 +29,7 @@ type Config struct {
 	// BlockSize is the size data is cut into (default 1 MiB).
 	BlockSize int
 	// InlineThreshold: objects smaller than this are stored in the object
-	// entry itself (default 3 KiB).
+	// entry itself (default 16 KiB; see docs/architecture.md).
 	InlineThreshold int
 	// StaleUploadAge: single-PUT uploads still in progress after this long
 	// are aborted (their writer died). Default 24h.
@@ -41,7 +41,7 @@ func (c *Config) setDefaults() {
 		c.BlockSize = 1 << 20
 	}
 	if c.InlineThreshold <= 0 {
-		c.InlineThreshold = 3072
+		c.InlineThreshold = 16 << 10
 	}
 	if c.StaleUploadAge <= 0 {
 		c.StaleUploadAge = 24 * time.Hour
@@ -145,11 +145,13 @@ func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
 			continue
 		}
 		switch v.State {
+		case StateComplete:
+			if err := enqueueBlockRefs(tx, v, false); err != nil {
+				return err
+			}
 		case StateSuperseded:
-			for _, id := range v.DataIDs() {
-				if err := tx.Enqueue(taskReleaseData, []byte(id)); err != nil {
-					return err
-				}
+			if err := releaseVersionData(tx, v); err != nil {
+				return err
 			}
 		case StateAborted:
 			if err := abortVersionData(tx, v); err != nil {
@@ -160,11 +162,52 @@ func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
 	// Complete versions dropped outright (their marker already expired).
 	for _, v := range before.Versions {
 		if _, still := merged.Version(v.UUID); !still && v.State == StateComplete {
-			for _, id := range v.DataIDs() {
-				if err := tx.Enqueue(taskReleaseData, []byte(id)); err != nil {
-					return err
-				}
+			if err := releaseVersionData(tx, v); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+// releaseVersionData releases the data of a version that is no longer
+// readable: its inline block lists directly, its other data ids through
+// the blocklists table.
+func releaseVersionData(tx *table.Tx, v ObjectVersion) error {
+	if err := enqueueBlockRefs(tx, v, true); err != nil {
+		return err
+	}
+	if v.Data == nil {
+		return nil
+	}
+	for _, p := range v.Data.Parts {
+		if p.Blocks == nil {
+			if err := tx.Enqueue(taskReleaseData, []byte(p.DataID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// enqueueBlockRefs adds (or, with deleted, releases) the references of the
+// blocks listed inline in v's parts.
+func enqueueBlockRefs(tx *table.Tx, v ObjectVersion, deleted bool) error {
+	if v.Data == nil {
+		return nil
+	}
+	for _, p := range v.Data.Parts {
+		var off int64
+		for _, b := range p.Blocks {
+			ref := BlockRef{Hash: b.Hash, User: p.DataID + "/" + strconv.FormatInt(off, 10), Size: b.Size, Deleted: crdt.Bool(deleted)}
+			payload, err := json.Marshal(ref)
+			if err != nil {
+				return err
+			}
+			if err := tx.Enqueue(taskBlockRef, payload); err != nil {
+				return err
+			}
+			off += b.Size
 		}
 	}
 	return nil

@@ -266,3 +266,37 @@ func TestAbortStalePuts(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, fmt.Errorf("client went away") }
+
+// TestSingleBlockObject checks the one-block path: the block is listed in
+// the version, counted once the queue ran, released when overwritten, and
+// readable in ranges.
+func TestSingleBlockObject(t *testing.T) {
+	e := newTestModel(t)
+	ctx := context.Background()
+	data := make([]byte, 40<<10) // above the inline threshold, below a 64 KiB block
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	v := put(t, e.m, "b", "one", data)
+	if len(v.Data.Parts) != 1 || len(v.Data.Parts[0].Blocks) != 1 {
+		t.Fatalf("version data %+v: want one part listing one block", v.Data)
+	}
+	e.drain(t)
+	h := storage.HashOf(data)
+	if c, _ := e.refs.Count(h); c != 1 {
+		t.Fatalf("block count = %d, want 1", c)
+	}
+	r, err := e.m.Open(ctx, v, 1000, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, data[1000:6000]) {
+		t.Fatalf("range read: %v", err)
+	}
+	put(t, e.m, "b", "one", []byte("small now"))
+	e.drain(t)
+	if c, _ := e.refs.Count(h); c != 0 {
+		t.Fatalf("block count after overwrite = %d, want 0", c)
+	}
+}

@@ -50,6 +50,16 @@ type PartRef struct {
 	ETag   string `json:"etag,omitempty"`
 	// Checksums of this part (multipart), for GetObjectAttributes/parts.
 	Checksums map[string]string `json:"checksums,omitempty"`
+	// Blocks, when set, are the data's blocks, listed here instead of in
+	// the blocklists table: a PUT that fits in one block then costs one
+	// metadata write. The version's hook keeps their references.
+	Blocks []BlockPtr `json:"blocks,omitempty"`
+}
+
+// BlockPtr names one block and its size.
+type BlockPtr struct {
+	Hash []byte `json:"hash"`
+	Size int64  `json:"size"`
 }
 
 // ObjectData is where a complete version's bytes are.

@@ -38,6 +38,9 @@ type PutObjectInput struct {
 func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion, error) {
 	ts, uuid := m.clock.Now(), NewUUID()
 	first := make([]byte, m.cfg.InlineThreshold)
+	if m.cfg.InlineThreshold > m.cfg.BlockSize {
+		first = first[:m.cfg.BlockSize]
+	}
 	n, err := io.ReadFull(in.Body, first)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
@@ -53,13 +56,37 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	case err != nil:
 		return ObjectVersion{}, err
 	}
+	// Up to one block: one block write and one metadata write, the block
+	// listed in the version itself.
+	buf := m.getBuf()
+	defer m.bufs.Put(buf)
+	k := copy(buf, first[:n])
+	more, err := io.ReadFull(in.Body, buf[k:])
+	k += more
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		if err := checkSize(in.Size, int64(k)); err != nil {
+			return ObjectVersion{}, err
+		}
+		h, err := m.blocks.Write(ctx, buf[:k])
+		if err != nil {
+			return ObjectVersion{}, fmt.Errorf("store block: %w", err)
+		}
+		etag, sums := in.Digest()
+		v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+			Meta: &ObjectMeta{Size: int64(k), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
+			Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: int64(k), Blocks: []BlockPtr{{Hash: h[:], Size: int64(k)}}}}}}
+		return v, m.commitVersion(ctx, in.BucketID, in.Key, v, in.If)
+	case err != nil:
+		return ObjectVersion{}, err
+	}
 	// Large object: record the upload first so a crash leaves a trace that
 	// the clean-up finds, then write blocks.
 	uploading := ObjectVersion{UUID: uuid, TS: ts, State: StateUploading, Meta: &ObjectMeta{Headers: in.Headers}}
 	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
-	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(first), in.Body))
+	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(buf[:k]), in.Body))
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}
