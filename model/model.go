@@ -34,6 +34,9 @@ type Config struct {
 	// StaleUploadAge: single-PUT uploads still in progress after this long
 	// are aborted (their writer died). Default 24h.
 	StaleUploadAge time.Duration
+	// MinPartSize is the smallest multipart part but the last (default
+	// MinPartSize, 5 MiB, as S3).
+	MinPartSize int
 }
 
 func (c *Config) setDefaults() {
@@ -42,6 +45,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.InlineThreshold <= 0 {
 		c.InlineThreshold = 16 << 10
+	}
+	if c.MinPartSize <= 0 {
+		c.MinPartSize = MinPartSize
 	}
 	if c.StaleUploadAge <= 0 {
 		c.StaleUploadAge = 24 * time.Hour

@@ -148,7 +148,7 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 			return ObjectVersion{}, fmt.Errorf("part %d (etag %s): %w", c.Number, c.ETag, ErrInvalidPart)
 		}
 		ref := p.Data.Value
-		if i < len(list)-1 && ref.Size < MinPartSize {
+		if i < len(list)-1 && ref.Size < int64(m.cfg.MinPartSize) {
 			return ObjectVersion{}, fmt.Errorf("part %d is %d bytes: %w", c.Number, ref.Size, ErrEntityTooSmall)
 		}
 		raw, err := hex.DecodeString(ref.ETag)
