@@ -11,6 +11,8 @@
 //	blocklists  pk data id     sk offset          BlockListEntry (one block)
 //	blockrefs   pk block hash  sk data id+offset  BlockRef (counts users)
 //	parts       pk upload id   sk part number     Part (one multipart part)
+//	certfiles   pk ""          sk storage key     TLS certificates and ACME data
+//	certlocks   pk ""          sk lock name       lease claims of the cert lock
 //
 // Data ids name a stream of bytes cut into blocks: a single PUT's data id
 // is its version id, each uploaded multipart part has its own. Adding a
