@@ -110,20 +110,21 @@ func Write(w http.ResponseWriter, r *http.Request, src Opener, v model.ObjectVer
 		return 0, false, err
 	}
 	defer body.Close()
-	buf := make([]byte, 64<<10)
-	k, err := io.ReadAtLeast(body, buf, 1)
+	// Read the first bytes before answering, so that a missing or corrupt
+	// first block is still a clean error.
+	var first [1]byte
+	k, err := io.ReadFull(body, first[:])
 	if err != nil {
 		return 0, false, err
 	}
 	w.WriteHeader(status)
-	wk, werr := w.Write(buf[:k])
+	wk, werr := w.Write(first[:k])
 	n = int64(wk)
 	if werr != nil {
 		return n, true, werr
 	}
-	rest, err := io.CopyBuffer(w, onlyReader{body}, buf)
+	// The model's reader writes its verified blocks straight from their
+	// buffers (io.WriterTo).
+	rest, err := io.Copy(w, body)
 	return n + rest, true, err
 }
-
-// onlyReader hides WriterTo/ReaderFrom so CopyBuffer uses our buffer.
-type onlyReader struct{ io.Reader }

@@ -56,9 +56,11 @@ func (m *Model) Open(ctx context.Context, v ObjectVersion, off, length int64) (i
 }
 
 // fetched is a verified slice of a block, or the error that ended reading.
+// release gives the block's buffer back once data is consumed.
 type fetched struct {
-	data []byte
-	err  error
+	data    []byte
+	release func()
+	err     error
 }
 
 // streamBlocks sends the bytes [pos, end) of the parts' data on ch, block
@@ -70,6 +72,9 @@ func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int6
 		case ch <- f:
 			return f.err == nil
 		case <-ctx.Done():
+			if f.release != nil {
+				f.release()
+			}
 			return false
 		}
 	}
@@ -121,13 +126,13 @@ func (m *Model) streamBlocks(ctx context.Context, parts []PartRef, pos, end int6
 					send(fetched{err: fmt.Errorf("data %s: gap at offset %d: %w", p.DataID, pos-partStart, ErrCorrupt)})
 					return
 				}
-				data, err := m.readBlock(ctx, e.Hash, e.Size)
+				data, release, err := m.readBlock(ctx, e.Hash, e.Size)
 				if err != nil {
 					send(fetched{err: err})
 					return
 				}
 				to := min(bEnd, end) - bStart
-				if !send(fetched{data: data[pos-bStart : to]}) {
+				if !send(fetched{data: data[pos-bStart : to], release: release}) {
 					return
 				}
 				pos = bStart + to
@@ -152,13 +157,13 @@ func (m *Model) streamInlineBlocks(ctx context.Context, p PartRef, partStart, po
 	for _, b := range p.Blocks {
 		bEnd := bStart + b.Size
 		if bEnd > pos && bStart < end {
-			data, err := m.readBlock(ctx, b.Hash, b.Size)
+			data, release, err := m.readBlock(ctx, b.Hash, b.Size)
 			if err != nil {
 				send(fetched{err: err})
 				return pos, false
 			}
 			to := min(bEnd, end) - bStart
-			if !send(fetched{data: data[pos-bStart : to]}) {
+			if !send(fetched{data: data[pos-bStart : to], release: release}) {
 				return pos, false
 			}
 			pos = bStart + to
@@ -169,26 +174,32 @@ func (m *Model) streamInlineBlocks(ctx context.Context, p PartRef, partStart, po
 }
 
 // readBlock reads and checks one block of the given size.
-func (m *Model) readBlock(ctx context.Context, hash []byte, size int64) ([]byte, error) {
+func (m *Model) readBlock(ctx context.Context, hash []byte, size int64) ([]byte, func(), error) {
 	var h storage.Hash
 	copy(h[:], hash)
-	data, err := m.blocks.Read(ctx, h)
-	if err == nil && int64(len(data)) != size {
-		err = fmt.Errorf("block %s: %d bytes, want %d: %w", h, len(data), size, ErrCorrupt)
+	data, release, err := m.blocks.ReadPooled(ctx, h)
+	if err != nil {
+		return nil, nil, err
 	}
-	return data, err
+	if int64(len(data)) != size {
+		release()
+		return nil, nil, fmt.Errorf("block %s: %d bytes, want %d: %w", h, len(data), size, ErrCorrupt)
+	}
+	return data, release, nil
 }
 
 // blockReader is the io.ReadCloser over streamBlocks.
 type blockReader struct {
-	cancel context.CancelFunc
-	ch     chan fetched
-	cur    []byte
-	err    error
+	cancel  context.CancelFunc
+	ch      chan fetched
+	cur     []byte
+	release func() // of cur's buffer
+	err     error
 }
 
 func (r *blockReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
+		r.done()
 		if r.err != nil {
 			return 0, r.err
 		}
@@ -199,7 +210,7 @@ func (r *blockReader) Read(p []byte) (int, error) {
 		case f.err != nil:
 			r.err = f.err
 		default:
-			r.cur = f.data
+			r.cur, r.release = f.data, f.release
 		}
 	}
 	n := copy(p, r.cur)
@@ -207,10 +218,55 @@ func (r *blockReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo sends the blocks straight from their buffers, without copying
+// them through the caller's buffer.
+func (r *blockReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		for len(r.cur) > 0 {
+			n, err := w.Write(r.cur)
+			total += int64(n)
+			r.cur = r.cur[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		r.done()
+		if r.err != nil {
+			if r.err == io.EOF {
+				return total, nil
+			}
+			return total, r.err
+		}
+		f, ok := <-r.ch
+		switch {
+		case !ok:
+			r.err = io.EOF
+		case f.err != nil:
+			r.err = f.err
+		default:
+			r.cur, r.release = f.data, f.release
+		}
+	}
+}
+
+// done gives the current block's buffer back.
+func (r *blockReader) done() {
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
+	r.cur = nil
+}
+
 // Close stops the block reads.
 func (r *blockReader) Close() error {
+	r.done()
 	r.cancel()
-	for range r.ch {
+	for f := range r.ch {
+		if f.release != nil {
+			f.release()
+		}
 	}
 	return nil
 }

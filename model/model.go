@@ -21,7 +21,9 @@ import (
 // it; a cluster implements it over the block's replicas.
 type Blocks interface {
 	Write(ctx context.Context, data []byte) (storage.Hash, error)
-	Read(ctx context.Context, h storage.Hash) ([]byte, error)
+	// ReadPooled returns a verified block in a buffer the caller gives
+	// back with release once done with it.
+	ReadPooled(ctx context.Context, h storage.Hash) (data []byte, release func(), err error)
 }
 
 // Config tunes the model.

@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,6 +56,8 @@ type BlockStore struct {
 
 	// OnCorrupt, if set, is called for every corrupted block found.
 	OnCorrupt func(Hash)
+
+	bufs sync.Pool // *[]byte of pooledBlockSize, for ReadPooled
 }
 
 // OpenBlockStore opens the block directory dir. level is the zstd
@@ -189,34 +193,93 @@ func syncDir(dir string) error {
 // mismatch returns ErrCorrupt (and calls OnCorrupt); a missing block
 // returns ErrBlockNotFound.
 func (s *BlockStore) Read(ctx context.Context, h Hash) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
+	data, release, err := s.ReadPooled(ctx, h)
+	if err != nil {
 		return nil, err
 	}
+	out := bytes.Clone(data)
+	release()
+	return out, nil
+}
+
+// pooledBlockSize is the capacity of pooled read buffers: blocks up to
+// this size are read without allocating.
+const pooledBlockSize = 1 << 20
+
+// ReadPooled is Read into a reused buffer: the caller must call release
+// once it no longer uses data (and not touch data afterwards). Reading
+// many blocks this way does not churn the garbage collector.
+func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, release func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	p := s.path(h)
-	data, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	compressed := false
 	if errors.Is(err, fs.ErrNotExist) {
-		data, err = os.ReadFile(p + compressedSuffix)
+		f, err = os.Open(p + compressedSuffix)
 		compressed = true
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("block %s: %w", h, ErrBlockNotFound)
+		return nil, nil, fmt.Errorf("block %s: %w", h, ErrBlockNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read block %s: %w", h, err)
+		return nil, nil, fmt.Errorf("read block %s: %w", h, err)
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read block %s: %w", h, err)
+	}
+	buf := s.getBuf(st.Size())
+	release = func() { s.putBuf(buf) }
+	n, err := io.ReadFull(f, buf[:st.Size()])
+	if err != nil {
+		release()
+		return nil, nil, fmt.Errorf("read block %s: %w", h, err)
+	}
+	data = buf[:n]
 	if compressed {
-		data, err = s.dec.DecodeAll(data, nil)
+		plain := s.getBuf(pooledBlockSize)
+		out, err := s.dec.DecodeAll(data, plain[:0])
+		release()
 		if err != nil {
+			s.putBuf(plain)
 			s.corrupt(h)
-			return nil, fmt.Errorf("block %s: decompress: %v: %w", h, err, ErrCorrupt)
+			return nil, nil, fmt.Errorf("block %s: decompress: %v: %w", h, err, ErrCorrupt)
+		}
+		data = out
+		if len(out) > 0 && &out[0] == &plain[0] {
+			release = func() { s.putBuf(plain) }
+		} else {
+			s.putBuf(plain) // the decoder allocated a larger buffer
+			release = func() {}
 		}
 	}
 	if HashOf(data) != h {
+		release()
 		s.corrupt(h)
-		return nil, fmt.Errorf("block %s: %w", h, ErrCorrupt)
+		return nil, nil, fmt.Errorf("block %s: %w", h, ErrCorrupt)
 	}
-	return data, nil
+	return data, release, nil
+}
+
+// getBuf returns a buffer of at least size bytes, pooled when small enough.
+func (s *BlockStore) getBuf(size int64) []byte {
+	if size <= pooledBlockSize {
+		if b, ok := s.bufs.Get().(*[]byte); ok {
+			return (*b)[:pooledBlockSize]
+		}
+		return make([]byte, pooledBlockSize)
+	}
+	return make([]byte, size)
+}
+
+func (s *BlockStore) putBuf(b []byte) {
+	if cap(b) == pooledBlockSize {
+		b = b[:pooledBlockSize]
+		s.bufs.Put(&b)
+	}
 }
 
 func (s *BlockStore) corrupt(h Hash) {
