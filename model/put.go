@@ -210,7 +210,9 @@ func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, e
 		off  int64
 		data []byte
 	}
-	const inFlight = 2
+	// Several blocks in flight let their fsyncs overlap (the file system
+	// groups concurrent journal commits).
+	const inFlight = 4
 	jobs := make(chan job, inFlight)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
