@@ -213,7 +213,7 @@ func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, e
 	// Several blocks in flight let their fsyncs overlap (the file system
 	// groups concurrent journal commits).
 	const inFlight = 4
-	jobs := make(chan job, inFlight)
+	jobs := make(chan job) // unbuffered: at most inFlight+1 blocks in memory
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	for w := 0; w < inFlight; w++ {
