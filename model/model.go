@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -394,6 +393,3 @@ func newID(n int) string {
 
 // NewUUID returns a random version / upload id.
 func NewUUID() string { return newID(16) }
-
-// normalizeName lowercases a key name for search.
-func normalizeName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

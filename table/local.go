@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -67,7 +68,7 @@ func (tx *Tx) Enqueue(kind string, payload []byte) error {
 		return fmt.Errorf("enqueue %s: %w", kind, err)
 	}
 	var k [8]byte
-	putUint64(k[:], seq)
+	binary.BigEndian.PutUint64(k[:], seq)
 	v := make([]byte, 0, 1+len(kind)+len(payload))
 	v = append(v, byte(len(kind)))
 	v = append(v, kind...)
@@ -288,19 +289,4 @@ func prefixEnd(p []byte) []byte {
 		}
 	}
 	return nil
-}
-
-func putUint64(b []byte, v uint64) {
-	for i := 7; i >= 0; i-- {
-		b[i] = byte(v)
-		v >>= 8
-	}
-}
-
-func getUint64(b []byte) uint64 {
-	var v uint64
-	for _, x := range b[:8] {
-		v = v<<8 | uint64(x)
-	}
-	return v
 }
