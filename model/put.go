@@ -59,7 +59,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	// Up to one block: one block write and one metadata write, the block
 	// listed in the version itself.
 	buf := m.getBuf()
-	defer m.bufs.Put(buf)
+	defer m.putBuf(buf)
 	k := copy(buf, first[:n])
 	more, err := io.ReadFull(in.Body, buf[k:])
 	k += more
@@ -228,7 +228,7 @@ func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, e
 					}
 					cancel()
 				}
-				m.bufs.Put(j.data[:cap(j.data)])
+				m.putBuf(j.data)
 			}
 		}()
 	}
@@ -269,10 +269,17 @@ func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, e
 }
 
 func (m *Model) getBuf() []byte {
-	if b, ok := m.bufs.Get().([]byte); ok && len(b) == m.cfg.BlockSize {
-		return b
+	if b, ok := m.bufs.Get().(*[]byte); ok && cap(*b) == m.cfg.BlockSize {
+		return (*b)[:m.cfg.BlockSize]
 	}
 	return make([]byte, m.cfg.BlockSize)
+}
+
+func (m *Model) putBuf(b []byte) {
+	if cap(b) == m.cfg.BlockSize {
+		b = b[:cap(b)]
+		m.bufs.Put(&b)
+	}
 }
 
 // storeBlock writes one block and its block list entry.

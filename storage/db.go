@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // DB is the node's metadata database.
@@ -44,7 +45,7 @@ func OpenDB(dir string) (*DB, error) {
 		FreelistType:   bolt.FreelistMapType,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: locked by another process (is another garage-web running on this metadata_dir?)", path)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)

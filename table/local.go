@@ -264,18 +264,13 @@ func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
 // seekLastWithPrefix positions c on the last key with the prefix.
 func seekLastWithPrefix(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
 	end := prefixEnd(prefix)
-	var k, v []byte
 	if end == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Seek(end)
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
+		return c.Last()
 	}
-	return k, v
+	if k, _ := c.Seek(end); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p,

@@ -316,9 +316,8 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 // up to which the merged page is complete (nil when the range is done).
 func (t *Table[E]) mergeRanges(ctx context.Context, answers []answer, q RangeQuery) ([]E, []byte, error) {
 	type item struct {
-		e      E
-		raw    map[int][]byte
-		merged bool
+		e   E
+		raw map[int][]byte
 	}
 	bySK := map[string]*item{}
 	for ai, a := range answers {
