@@ -39,5 +39,11 @@ func DescribeMachine(dir, command string) Machine {
 			m.Disk = strings.Join(strings.Fields(lines[1]), " ")
 		}
 	}
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.Source = "commit " + strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+			m.Source += " with uncommitted changes"
+		}
+	}
 	return m
 }

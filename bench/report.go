@@ -18,7 +18,8 @@ type Machine struct {
 	GoVersion string `json:"go_version"`
 	Date      string `json:"date"`
 	Command   string `json:"command"`
-	Load      string `json:"load,omitempty"` // /proc/loadavg at start
+	Load      string `json:"load,omitempty"`   // /proc/loadavg at start
+	Source    string `json:"source,omitempty"` // git commit of the tree measured
 }
 
 // TargetInfo is per-target information of a run.
@@ -111,7 +112,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	if m.Load != "" {
 		fmt.Fprintf(b, "Load average at start: %s.\n\n", m.Load)
 	}
-	fmt.Fprintf(b, "Command: `%s`\n\n", m.Command)
+	fmt.Fprintf(b, "Command: `%s`", m.Command)
+	if m.Source != "" {
+		fmt.Fprintf(b, " on %s", m.Source)
+	}
+	b.WriteString("\n\n")
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "- %s\n", n)
 	}
@@ -194,7 +199,18 @@ func (r *Report) referenceTable(b *strings.Builder) {
 		row(b, ref.Name, fmtMiB(ref.MiBPerSec), ref.Note)
 	}
 	b.WriteString("\n")
-	names := r.targetNames()
+	// Only targets that have one of the linked figures get columns.
+	var names []string
+	for _, n := range r.targetNames() {
+		for _, x := range r.Results {
+			if x.Target == n && x.Unavailable == "" && slices.ContainsFunc(refLinks, func(l struct{ ref, op string }) bool {
+				return strings.HasSuffix(x.Key(), " "+l.op)
+			}) {
+				names = append(names, n)
+				break
+			}
+		}
+	}
 	head := []string{"figure", "reference"}
 	for _, n := range names {
 		head = append(head, n+" MiB/s", "fraction")

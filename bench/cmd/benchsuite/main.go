@@ -139,7 +139,6 @@ func run() error {
 		if dir, err = os.MkdirTemp("", "garage-web-bench-"); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -159,6 +158,14 @@ func run() error {
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("the run hit its %v deadline: later figures are missing or cut short", *timeout))
 	}
+	defer func() {
+		if *workDir == "" {
+			t0 := time.Now()
+			logf("removing %s", dir)
+			os.RemoveAll(dir)
+			logf("removed in %s", time.Since(t0).Round(time.Second))
+		}
+	}()
 
 	var md strings.Builder
 	if err := r.Markdown(&md); err != nil {
@@ -184,7 +191,7 @@ func run() error {
 }
 
 func profileNotes(p bench.Profile, signed bool) []string {
-	pay := "bodies sent as UNSIGNED-PAYLOAD, no client checksums"
+	pay := "bodies sent as UNSIGNED-PAYLOAD, no client checksums, except the multipart upload, where the SDK's transfer manager signs each part and adds a CRC32"
 	if signed {
 		pay = "bodies hashed for SigV4 by the client"
 	}
