@@ -81,4 +81,4 @@ bench: build
 bench-smoke: build
 	@mkdir -p $(BENCH_OUT)
 	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
-	./bin/benchsuite -profile smoke -minio=false -garage-bin $(BIN) -command "make bench-smoke" -md $(BENCH_OUT)/bench-smoke.md -json $(BENCH_OUT)/bench-smoke.json
+	./bin/benchsuite -profile smoke -minio=false -strict -garage-bin $(BIN) -command "make bench-smoke" -md $(BENCH_OUT)/bench-smoke.md -json $(BENCH_OUT)/bench-smoke.json

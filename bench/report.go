@@ -344,3 +344,28 @@ func fmtBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
+
+// Problems lists what makes the report unusable as a check that the tool
+// and the targets work: targets that did not start, S3 figures that could
+// not be measured or saw errors. Web figures are left out (they depend on
+// wrk being installed).
+func (r *Report) Problems() []string {
+	var p []string
+	for _, t := range r.Targets {
+		if t.Error != "" {
+			p = append(p, t.Name+": "+short(t.Error))
+		}
+	}
+	for _, x := range r.Results {
+		if strings.HasPrefix(x.Scenario, "web-") {
+			continue
+		}
+		switch {
+		case x.Unavailable != "":
+			p = append(p, x.Target+" "+x.Key()+": "+short(x.Unavailable))
+		case x.Errors > 0:
+			p = append(p, fmt.Sprintf("%s %s: %d errors (%s)", x.Target, x.Key(), x.Errors, short(x.Note)))
+		}
+	}
+	return p
+}

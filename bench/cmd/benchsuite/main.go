@@ -71,6 +71,7 @@ func run() error {
 		phase      = flag.Duration("phase", 0, "duration of each timed phase (default: the profile's)")
 		signPay    = flag.Bool("sign-payload", false, "hash bodies for SigV4 instead of UNSIGNED-PAYLOAD")
 		command    = flag.String("command", "", "command to print in the report (default: this command line)")
+		strict     = flag.Bool("strict", false, "exit 1 if a target did not start or an S3 figure failed (for CI)")
 		extra      notes
 	)
 	flag.Var(&extra, "note", "a note to print in the report (repeatable)")
@@ -186,6 +187,9 @@ func run() error {
 		if err := r.JSON(f); err != nil {
 			return err
 		}
+	}
+	if p := r.Problems(); *strict && len(p) > 0 {
+		return fmt.Errorf("%d problem(s):\n  %s", len(p), strings.Join(p, "\n  "))
 	}
 	return nil
 }
