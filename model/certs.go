@@ -109,11 +109,11 @@ type certTables struct {
 
 // openCertTables registers the certificate tables on the local node.
 func openCertTables(local *table.Local, placement table.Placement) (*certTables, error) {
-	files, err := table.New(table.Schema[CertFile]{Name: "certfiles", Encode: encodeV1[CertFile], Decode: decodeV1[CertFile]}, local, placement, table.Options[CertFile]{})
+	files, err := table.New(table.Schema[CertFile]{Name: "certfiles", Encode: encodeEntry[CertFile], Decode: decodeEntry[CertFile]}, local, placement, table.Options[CertFile]{})
 	if err != nil {
 		return nil, err
 	}
-	locks, err := table.New(table.Schema[CertLock]{Name: "certlocks", Encode: encodeV1[CertLock], Decode: decodeV1[CertLock]}, local, placement, table.Options[CertLock]{})
+	locks, err := table.New(table.Schema[CertLock]{Name: "certlocks", Encode: encodeEntry[CertLock], Decode: decodeEntry[CertLock]}, local, placement, table.Options[CertLock]{})
 	if err != nil {
 		return nil, err
 	}

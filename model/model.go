@@ -96,16 +96,16 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	cfg.setDefaults()
 	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs}
 	var err error
-	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeV1[Key], Decode: decodeV1[Key]}, local, placement, table.Options[Key]{}); err != nil {
+	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key]}, local, placement, table.Options[Key]{}); err != nil {
 		return nil, err
 	}
-	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeV1[Bucket], Decode: decodeV1[Bucket]}, local, placement, table.Options[Bucket]{}); err != nil {
+	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeEntry[Bucket], Decode: decodeEntry[Bucket]}, local, placement, table.Options[Bucket]{}); err != nil {
 		return nil, err
 	}
-	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeV1[Alias], Decode: decodeV1[Alias]}, local, placement, table.Options[Alias]{}); err != nil {
+	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeEntry[Alias], Decode: decodeEntry[Alias]}, local, placement, table.Options[Alias]{}); err != nil {
 		return nil, err
 	}
-	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeV1[Object], Decode: decodeV1[Object], Updated: objectUpdated},
+	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], Updated: objectUpdated},
 		local, placement, table.Options[Object]{Filters: map[string]func(Object) bool{
 			filterVisible: func(o Object) bool { _, ok := o.Visible(); return ok },
 			filterUploads: func(o Object) bool { return len(o.Uploads()) > 0 },
@@ -120,13 +120,13 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		}}); err != nil {
 		return nil, err
 	}
-	if m.blocklists, err = table.New(table.Schema[BlockListEntry]{Name: "blocklists", Encode: encodeV1[BlockListEntry], Decode: decodeV1[BlockListEntry], Updated: blockListUpdated}, local, placement, table.Options[BlockListEntry]{}); err != nil {
+	if m.blocklists, err = table.New(table.Schema[BlockListEntry]{Name: "blocklists", Encode: encodeEntry[BlockListEntry], Decode: decodeEntry[BlockListEntry], Updated: blockListUpdated}, local, placement, table.Options[BlockListEntry]{}); err != nil {
 		return nil, err
 	}
-	if m.blockrefs, err = table.New(table.Schema[BlockRef]{Name: "blockrefs", Encode: encodeV1[BlockRef], Decode: decodeV1[BlockRef], Updated: m.blockRefUpdated}, local, placement, table.Options[BlockRef]{}); err != nil {
+	if m.blockrefs, err = table.New(table.Schema[BlockRef]{Name: "blockrefs", Encode: encodeEntry[BlockRef], Decode: decodeEntry[BlockRef], Updated: m.blockRefUpdated}, local, placement, table.Options[BlockRef]{}); err != nil {
 		return nil, err
 	}
-	if m.parts, err = table.New(table.Schema[Part]{Name: "parts", Encode: encodeV1[Part], Decode: decodeV1[Part]}, local, placement, table.Options[Part]{}); err != nil {
+	if m.parts, err = table.New(table.Schema[Part]{Name: "parts", Encode: encodeEntry[Part], Decode: decodeEntry[Part]}, local, placement, table.Options[Part]{}); err != nil {
 		return nil, err
 	}
 	if m.certs, err = openCertTables(local, placement); err != nil {

@@ -212,8 +212,8 @@ func TestObjectMergeLaws(t *testing.T) {
 		return o
 	}
 	eq := func(a, b Object) bool {
-		ea, _ := encodeV1(a)
-		eb, _ := encodeV1(b)
+		ea, _ := encodeEntry(a)
+		eb, _ := encodeEntry(b)
 		return bytes.Equal(ea, eb) || reflect.DeepEqual(a, b)
 	}
 	for i := 0; i < 3000; i++ {

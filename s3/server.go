@@ -56,6 +56,12 @@ func New(cfg Config, m *model.Model, reg prometheus.Registerer, log *slog.Logger
 	return s, nil
 }
 
+// keySlot carries the access key read while verifying a signature to the
+// rest of the request, so that it is read once.
+type keySlot struct{ key *model.Key }
+
+type keySlotCtx struct{}
+
 func (s *Server) lookupSecret(ctx context.Context, id string) (string, error) {
 	k, err := s.model.GetKey(ctx, id)
 	if errors.Is(err, model.ErrNoSuchAccessKey) {
@@ -63,6 +69,9 @@ func (s *Server) lookupSecret(ctx context.Context, id string) (string, error) {
 	}
 	if err != nil {
 		return "", err
+	}
+	if slot, ok := ctx.Value(keySlotCtx{}).(*keySlot); ok {
+		slot.key = &k
 	}
 	return k.Secret, nil
 }
@@ -216,7 +225,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 
 // authenticate verifies the request signature.
 func (s *Server) authenticate(r *http.Request, req *request) error {
-	res, err := s.verifier.Verify(r)
+	slot := &keySlot{}
+	res, err := s.verifier.Verify(r.WithContext(context.WithValue(r.Context(), keySlotCtx{}, slot)))
 	if err != nil {
 		return err
 	}
@@ -224,6 +234,10 @@ func (s *Server) authenticate(r *http.Request, req *request) error {
 	if res.AccessKeyID == "" {
 		res.Body.Close()
 		return s3err.WithMessage(s3err.ErrAccessDenied, "Anonymous access is not allowed: sign the request with an access key.")
+	}
+	if slot.key != nil && slot.key.ID == res.AccessKeyID {
+		req.accessKey = slot.key
+		return nil
 	}
 	k, err := s.model.GetKey(r.Context(), res.AccessKeyID)
 	if err != nil {
