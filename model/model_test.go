@@ -390,3 +390,24 @@ func BenchmarkCompleteUpload(b *testing.B) {
 		})
 	}
 }
+
+// TestOverwrittenObjectStaysSmall: overwriting one key many times keeps a
+// bounded number of markers, so its entry does not grow.
+func TestOverwrittenObjectStaysSmall(t *testing.T) {
+	e := newTestModel(t)
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		put(t, e.m, "b", "hot", []byte(fmt.Sprint("version ", i)))
+	}
+	o, err := e.m.getObject(ctx, "b", "hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Versions) > maxMarkers+1 {
+		t.Fatalf("%d versions kept after 50 overwrites, want at most %d", len(o.Versions), maxMarkers+1)
+	}
+	v, err := e.m.HeadObject(ctx, "b", "hot")
+	if err != nil || string(v.Data.Inline) != "version 49" {
+		t.Fatalf("current version %q, %v", v.Data.Inline, err)
+	}
+}

@@ -19,11 +19,16 @@ const (
 	StateSuperseded = "superseded"
 )
 
-// markerRetention is how long superseded and aborted markers are kept,
-// measured against the current version's timestamp (not a clock, so the
-// compaction is the same on every replica). A replica that missed more
-// than this much history could bring back a stale upload in progress.
-const markerRetention = uint64(24 * 60 * 60 * 1000)
+// Superseded and aborted markers are kept for markerRetention, measured
+// against the current version's timestamp (not a clock, so the compaction
+// is the same on every replica), and at most maxMarkers of them, the
+// newest: an object overwritten again and again keeps a small entry. A
+// replica that missed more history than that could bring back a stale
+// upload in progress, which the stale-upload clean-up aborts.
+const (
+	markerRetention = uint64(24 * 60 * 60 * 1000)
+	maxMarkers      = 8
+)
 
 // ObjectMeta is what S3 returns about an object version.
 type ObjectMeta struct {
@@ -182,13 +187,26 @@ func pruneVersions(vs []ObjectVersion) []ObjectVersion {
 		return vs
 	}
 	newest := vs[last].TS
+	isMarker := func(v ObjectVersion) bool { return v.State == StateSuperseded || v.State == StateAborted }
+	markers := 0
+	for i, v := range vs {
+		if isMarker(v) || i < last && v.State == StateComplete {
+			markers++
+		}
+	}
 	out := vs[:0:0]
 	for i, v := range vs {
 		if i < last && v.State == StateComplete {
 			v = ObjectVersion{UUID: v.UUID, TS: v.TS, State: StateSuperseded, Multipart: v.Multipart, Data: v.Data}
 		}
-		if (v.State == StateSuperseded || v.State == StateAborted) && v.TS+markerRetention < newest {
-			continue
+		if isMarker(v) {
+			// vs is oldest first: the first markers are the ones beyond
+			// the newest maxMarkers.
+			drop := markers > maxMarkers || v.TS+markerRetention < newest
+			markers--
+			if drop {
+				continue
+			}
 		}
 		out = append(out, v)
 	}
