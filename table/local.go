@@ -194,32 +194,43 @@ func (l *Local) Range(ctx context.Context, table string, pk []byte, q RangeQuery
 	if err != nil {
 		return nil, err
 	}
+	var out [][]byte
+	err = l.scan(ctx, table, pk, q, func(v []byte) (bool, error) {
+		ok, err := t.keep(q.Filter, v)
+		if err != nil || !ok {
+			return false, err
+		}
+		out = append(out, bytes.Clone(v))
+		return q.Limit > 0 && len(out) >= q.Limit, nil
+	})
+	return out, err
+}
+
+// scan walks the stored values of the range of q (its Filter and Limit
+// are the visitor's business) until visit says stop. Values are only valid
+// during the visit.
+func (l *Local) scan(ctx context.Context, table string, pk []byte, q RangeQuery, visit func(v []byte) (stop bool, err error)) error {
 	h := HashPartitionKey(pk)
 	base := h[:]
 	prefix := append(bytes.Clone(base), q.Prefix...)
-	var out [][]byte
-	err = l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket([]byte(table)).Cursor()
+	return l.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(table))
+		if b == nil {
+			return fmt.Errorf("unknown table %q", table)
+		}
+		c := b.Cursor()
 		k, v := seekRange(c, base, prefix, q)
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, q.Reverse) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			ok, err := t.keep(q.Filter, v)
-			if err != nil {
+			stop, err := visit(v)
+			if err != nil || stop {
 				return err
-			}
-			if !ok {
-				continue
-			}
-			out = append(out, bytes.Clone(v))
-			if q.Limit > 0 && len(out) >= q.Limit {
-				break
 			}
 		}
 		return nil
 	})
-	return out, err
 }
 
 // seekRange positions c on the first entry of the query's range.

@@ -25,6 +25,7 @@ type Placement interface {
 // Table is a replicated table of entries of type E.
 type Table[E Entry[E]] struct {
 	schema    Schema[E]
+	local     *Local
 	placement Placement
 	filters   map[string]func(E) bool
 	log       *slog.Logger
@@ -40,7 +41,7 @@ type Options[E Entry[E]] struct {
 
 // New registers the table with the local node and returns its client.
 func New[E Entry[E]](schema Schema[E], local *Local, placement Placement, opts Options[E]) (*Table[E], error) {
-	t := &Table[E]{schema: schema, placement: placement, filters: opts.Filters, log: local.log.With("table", schema.Name)}
+	t := &Table[E]{schema: schema, local: local, placement: placement, filters: opts.Filters, log: local.log.With("table", schema.Name)}
 	if err := local.register(schema.Name, &localImpl[E]{t: t}); err != nil {
 		return nil, err
 	}
@@ -259,6 +260,21 @@ const FilterAll = "*"
 // that missed a deletion must not resurrect the entry.
 func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, error) {
 	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	if len(nodes) == 1 && nodes[0] == Node(t.local) {
+		// Only this node: decode each entry once, filtering as we go.
+		var out []E
+		err := t.local.scan(ctx, t.schema.Name, pk, q, func(v []byte) (bool, error) {
+			e, err := t.schema.Decode(v)
+			if err != nil {
+				return false, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
+			}
+			if t.keep(q.Filter, e) {
+				out = append(out, e)
+			}
+			return q.Limit > 0 && len(out) >= q.Limit, nil
+		})
+		return out, err
+	}
 	if len(nodes) == 1 {
 		vs, err := nodes[0].Range(ctx, t.schema.Name, pk, q)
 		if err != nil {
