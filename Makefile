@@ -34,7 +34,7 @@ run: build
 	./$(BIN) server
 
 # Order matters: cheap checks first, then unit, e2e and fuzz.
-test: lint unit e2e fuzz
+test: lint unit e2e fuzz bench-smoke
 
 lint: vet fmt-check staticcheck
 
