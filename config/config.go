@@ -38,6 +38,10 @@ type Config struct {
 	BootstrapPeers []string `toml:"bootstrap_peers"`
 	// block_size: bytes per data block, MinBlockSize..MaxBlockSize. 1 MiB.
 	BlockSize ByteSize `toml:"block_size"`
+	// block_cache_size: memory for verified blocks that are read again and
+	// again (website assets), served without re-reading and re-hashing
+	// them. 0 disables it. 32 MiB.
+	BlockCacheSize ByteSize `toml:"block_cache_size"`
 	// compression_level: 0 (or "none") for none, 1..19 for zstd. 0.
 	CompressionLevel CompressionLevel `toml:"compression_level"`
 

@@ -37,6 +37,7 @@ func TestLoadDefault(t *testing.T) {
 		RPCPublicAddr:     "127.0.0.1:3901",
 		BootstrapPeers:    []string{},
 		BlockSize:         1 << 20,
+		BlockCacheSize:    32 << 20,
 		S3API:             S3API{APIBindAddr: "127.0.0.1:3900", S3Region: "garage", RootDomain: ".s3.localhost"},
 		S3Web:             S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost"},
 		Admin:             Admin{APIBindAddr: "127.0.0.1:3903"},

@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 			return errorf("bootstrap_peers["+strconv.Itoa(i)+"]", "%q is not [<node id>@]host:port", p)
 		}
 	}
+	if c.BlockCacheSize < 0 {
+		return errorf("block_cache_size", "must not be negative")
+	}
 	if c.BlockSize < MinBlockSize || c.BlockSize > MaxBlockSize {
 		return errorf("block_size", "must be %d..%d bytes", MinBlockSize, MaxBlockSize)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"time"
 
 	"github.com/garage-web/garage-web/table"
 	"github.com/garage-web/garage-web/table/crdt"
@@ -45,10 +46,10 @@ func (m *Model) CreateBucket(ctx context.Context, name, ownerKeyID string) (Buck
 	}
 	ts := m.clock.Now()
 	b := Bucket{ID: newID(32), Created: ts, Aliases: crdt.LWWMap[string, bool]{}.Set(name, ts, true)}
-	if err := m.buckets.Insert(ctx, b); err != nil {
+	if err := m.insertBuckets(ctx, b); err != nil {
 		return Bucket{}, fmt.Errorf("create bucket: %w", err)
 	}
-	if err := m.aliases.Insert(ctx, Alias{Name: name, Bucket: crdt.NewLWW(ts, b.ID)}); err != nil {
+	if err := m.insertAliases(ctx, Alias{Name: name, Bucket: crdt.NewLWW(ts, b.ID)}); err != nil {
 		return Bucket{}, fmt.Errorf("create bucket alias: %w", err)
 	}
 	if ownerKeyID != "" {
@@ -71,8 +72,13 @@ func (m *Model) GetBucket(ctx context.Context, id string) (Bucket, error) {
 	return b, nil
 }
 
-// ResolveBucket returns the bucket whose global name is name.
+// ResolveBucket returns the bucket whose global name is name. It may be up
+// to metaCacheTTL old when the bucket was changed on another node.
 func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) {
+	now := time.Now()
+	if b, ok := m.bucketCache.get(name, now); ok {
+		return b, nil
+	}
 	a, ok, err := m.aliases.Get(ctx, nil, []byte(name))
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket alias: %w", err)
@@ -80,7 +86,11 @@ func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) 
 	if !ok || a.IsTombstone() {
 		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
 	}
-	return m.GetBucket(ctx, a.Bucket.Value)
+	b, err := m.GetBucket(ctx, a.Bucket.Value)
+	if err == nil {
+		m.bucketCache.put(name, b, now)
+	}
+	return b, err
 }
 
 // FindBucket resolves a global name or a bucket id (or a unique id prefix
@@ -147,7 +157,7 @@ func (m *Model) DeleteBucket(ctx context.Context, id string) error {
 			return err
 		}
 		if ok && a.Bucket.Value == b.ID {
-			if err := m.aliases.Insert(ctx, Alias{Name: name, Bucket: crdt.NewLWW(m.clock.After(a.Bucket.TS), "")}); err != nil {
+			if err := m.insertAliases(ctx, Alias{Name: name, Bucket: crdt.NewLWW(m.clock.After(a.Bucket.TS), "")}); err != nil {
 				return fmt.Errorf("remove bucket alias: %w", err)
 			}
 		}
@@ -158,11 +168,11 @@ func (m *Model) DeleteBucket(ctx context.Context, id string) error {
 	}
 	for _, k := range keys {
 		ts := m.clock.After(k.Buckets[b.ID].TS)
-		if err := m.keys.Insert(ctx, Key{ID: k.ID, Buckets: crdt.LWWMap[string, Permissions]{}.Set(b.ID, ts, Permissions{})}); err != nil {
+		if err := m.insertKeys(ctx, Key{ID: k.ID, Buckets: crdt.LWWMap[string, Permissions]{}.Set(b.ID, ts, Permissions{})}); err != nil {
 			return fmt.Errorf("remove grant: %w", err)
 		}
 	}
-	if err := m.buckets.Insert(ctx, Bucket{ID: b.ID, Deleted: true}); err != nil {
+	if err := m.insertBuckets(ctx, Bucket{ID: b.ID, Deleted: true}); err != nil {
 		return fmt.Errorf("delete bucket: %w", err)
 	}
 	return nil
@@ -175,7 +185,7 @@ func (m *Model) SetWebsite(ctx context.Context, id string, cfg *WebsiteConfig) e
 		return err
 	}
 	upd := Bucket{ID: b.ID, Website: crdt.NewLWW(m.clock.After(b.Website.TS), cfg)}
-	if err := m.buckets.Insert(ctx, upd); err != nil {
+	if err := m.insertBuckets(ctx, upd); err != nil {
 		return fmt.Errorf("set website: %w", err)
 	}
 	return nil
@@ -188,7 +198,7 @@ func (m *Model) SetCORS(ctx context.Context, id, doc string) error {
 		return err
 	}
 	upd := Bucket{ID: b.ID, CORS: crdt.NewLWW(m.clock.After(b.CORS.TS), doc)}
-	if err := m.buckets.Insert(ctx, upd); err != nil {
+	if err := m.insertBuckets(ctx, upd); err != nil {
 		return fmt.Errorf("set cors: %w", err)
 	}
 	return nil

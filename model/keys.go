@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/garage-web/garage-web/table"
 	"github.com/garage-web/garage-web/table/crdt"
@@ -25,7 +26,7 @@ func (m *Model) CreateKey(ctx context.Context, name string) (Key, error) {
 		Created: ts,
 		Name:    crdt.NewLWW(ts, name),
 	}
-	if err := m.keys.Insert(ctx, k); err != nil {
+	if err := m.insertKeys(ctx, k); err != nil {
 		return Key{}, fmt.Errorf("create key: %w", err)
 	}
 	return k, nil
@@ -44,14 +45,19 @@ func (m *Model) ImportKey(ctx context.Context, id, secret, name string) (Key, er
 	}
 	ts := m.clock.Now()
 	k := Key{ID: id, Secret: secret, Created: ts, Name: crdt.NewLWW(ts, name)}
-	if err := m.keys.Insert(ctx, k); err != nil {
+	if err := m.insertKeys(ctx, k); err != nil {
 		return Key{}, fmt.Errorf("import key: %w", err)
 	}
 	return k, nil
 }
 
-// GetKey returns the live key with id.
+// GetKey returns the live key with id. It may be up to metaCacheTTL old
+// when the key was changed on another node.
 func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
+	now := time.Now()
+	if k, ok := m.keyCache.get(id, now); ok {
+		return k, nil
+	}
 	k, ok, err := m.keys.Get(ctx, nil, []byte(id))
 	if err != nil {
 		return Key{}, fmt.Errorf("read key: %w", err)
@@ -59,6 +65,7 @@ func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
 	if !ok || k.IsTombstone() {
 		return Key{}, fmt.Errorf("key %s: %w", id, ErrNoSuchAccessKey)
 	}
+	m.keyCache.put(id, k, now)
 	return k, nil
 }
 
@@ -111,7 +118,7 @@ func (m *Model) UpdateKey(ctx context.Context, id string, name *string, allowCre
 	if allowCreateBucket != nil {
 		upd.AllowCreateBucket = crdt.NewLWW(m.clock.After(k.AllowCreateBucket.TS), *allowCreateBucket)
 	}
-	if err := m.keys.Insert(ctx, upd); err != nil {
+	if err := m.insertKeys(ctx, upd); err != nil {
 		return Key{}, fmt.Errorf("update key: %w", err)
 	}
 	return k.Merge(upd), nil
@@ -123,7 +130,7 @@ func (m *Model) DeleteKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.keys.Insert(ctx, Key{ID: k.ID, Deleted: true}); err != nil {
+	if err := m.insertKeys(ctx, Key{ID: k.ID, Deleted: true}); err != nil {
 		return fmt.Errorf("delete key: %w", err)
 	}
 	return nil
@@ -140,7 +147,7 @@ func (m *Model) SetPermissions(ctx context.Context, bucketID, keyID string, p Pe
 	}
 	ts := m.clock.After(k.Buckets[bucketID].TS)
 	upd := Key{ID: k.ID, Buckets: crdt.LWWMap[string, Permissions]{}.Set(bucketID, ts, p)}
-	if err := m.keys.Insert(ctx, upd); err != nil {
+	if err := m.insertKeys(ctx, upd); err != nil {
 		return fmt.Errorf("set permissions: %w", err)
 	}
 	return nil

@@ -64,7 +64,11 @@ type Model struct {
 	blocks Blocks
 	refs   *storage.RefCounts
 	conds  condLocks
-	bufs   sync.Pool // block-sized buffers
+	// Short-lived caches of access keys (by id) and buckets (by global
+	// name), cleared by the hooks of their tables.
+	keyCache    ttlCache[Key]
+	bucketCache ttlCache[Bucket]
+	bufs        sync.Pool // block-sized buffers
 
 	keys       *table.Table[Key]
 	buckets    *table.Table[Bucket]
@@ -96,13 +100,16 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	cfg.setDefaults()
 	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs}
 	var err error
-	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key]}, local, placement, table.Options[Key]{}); err != nil {
+	clearKeys := func(*table.Tx, *Key, Key) error { m.keyCache.clear(); return nil }
+	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key], Updated: clearKeys}, local, placement, table.Options[Key]{}); err != nil {
 		return nil, err
 	}
-	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeEntry[Bucket], Decode: decodeEntry[Bucket]}, local, placement, table.Options[Bucket]{}); err != nil {
+	clearBuckets := func(*table.Tx, *Bucket, Bucket) error { m.bucketCache.clear(); return nil }
+	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeEntry[Bucket], Decode: decodeEntry[Bucket], Updated: clearBuckets}, local, placement, table.Options[Bucket]{}); err != nil {
 		return nil, err
 	}
-	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeEntry[Alias], Decode: decodeEntry[Alias]}, local, placement, table.Options[Alias]{}); err != nil {
+	clearAliases := func(*table.Tx, *Alias, Alias) error { m.bucketCache.clear(); return nil }
+	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeEntry[Alias], Decode: decodeEntry[Alias], Updated: clearAliases}, local, placement, table.Options[Alias]{}); err != nil {
 		return nil, err
 	}
 	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], Updated: objectUpdated},

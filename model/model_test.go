@@ -411,3 +411,26 @@ func TestOverwrittenObjectStaysSmall(t *testing.T) {
 		t.Fatalf("current version %q, %v", v.Data.Inline, err)
 	}
 }
+
+// TestExactBlockSizeObject: an object of exactly one block takes the
+// one-block path; one byte more takes the block list path; both read back.
+func TestExactBlockSizeObject(t *testing.T) {
+	e := newTestModel(t)
+	ctx := context.Background()
+	for _, size := range []int{64 << 10, 64<<10 + 1} {
+		data := bytes.Repeat([]byte{byte(size)}, size)
+		v := put(t, e.m, "b", fmt.Sprint(size), data)
+		oneBlock := len(v.Data.Parts) == 1 && v.Data.Parts[0].Blocks != nil
+		if oneBlock != (size == 64<<10) {
+			t.Fatalf("size %d: one-block path = %v", size, oneBlock)
+		}
+		r, err := e.m.Open(ctx, v, 0, v.Meta.Size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("size %d: read back %d bytes, %v", size, len(got), err)
+		}
+	}
+}

@@ -63,6 +63,18 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	k := copy(buf, first[:n])
 	more, err := io.ReadFull(in.Body, buf[k:])
 	k += more
+	var next []byte // a byte read past a full block, to tell if there is more
+	if err == nil {
+		var one [1]byte
+		switch n1, err1 := io.ReadFull(in.Body, one[:]); {
+		case n1 == 1:
+			next = one[:]
+		case err1 == io.EOF:
+			err = io.EOF // exactly one block
+		default:
+			return ObjectVersion{}, err1
+		}
+	}
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		if err := checkSize(in.Size, int64(k)); err != nil {
@@ -86,7 +98,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
-	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(buf[:k]), in.Body))
+	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(buf[:k]), bytesReader(next), in.Body))
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}

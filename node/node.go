@@ -70,6 +70,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if n.blocks, err = storage.OpenBlockStore(cfg.DataDir, int(cfg.CompressionLevel)); err != nil {
 		return nil, err
 	}
+	n.blocks.SetCacheSize(int64(cfg.BlockCacheSize))
 	sm, err := newStorageMetrics(n.registry)
 	if err != nil {
 		return nil, err

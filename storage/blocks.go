@@ -57,7 +57,8 @@ type BlockStore struct {
 	// OnCorrupt, if set, is called for every corrupted block found.
 	OnCorrupt func(Hash)
 
-	bufs sync.Pool // *[]byte of pooledBlockSize, for ReadPooled
+	bufs  sync.Pool   // *[]byte of pooledBlockSize, for ReadPooled
+	cache *blockCache // nil: no cache
 }
 
 // OpenBlockStore opens the block directory dir. level is the zstd
@@ -79,6 +80,16 @@ func OpenBlockStore(dir string, level int) (*BlockStore, error) {
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
 	return s, nil
+}
+
+// SetCacheSize keeps up to size bytes of blocks that are read again and
+// again in memory, verified, so that they are served without reading and
+// hashing them each time. 0 disables the cache. Call it before use.
+func (s *BlockStore) SetCacheSize(size int64) {
+	s.cache = nil
+	if size > 0 {
+		s.cache = newBlockCache(size)
+	}
 }
 
 // Dir returns the directory the blocks live in.
@@ -213,6 +224,20 @@ func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, relea
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	if s.cache != nil {
+		if data, ok := s.cache.get(h); ok {
+			return data, func() {}, nil
+		}
+	}
+	data, release, err = s.readDisk(h)
+	if err == nil && s.cache != nil {
+		s.cache.offer(h, data)
+	}
+	return data, release, err
+}
+
+// readDisk reads and verifies a block from its file, bypassing the cache.
+func (s *BlockStore) readDisk(h Hash) (data []byte, release func(), err error) {
 	p := s.path(h)
 	f, err := os.Open(p)
 	compressed := false
@@ -305,6 +330,9 @@ func (s *BlockStore) deleteIfIdle(h Hash, notAfter time.Time) (bool, error) {
 	mu := s.lock(h)
 	mu.Lock()
 	defer mu.Unlock()
+	if s.cache != nil {
+		s.cache.remove(h)
+	}
 	p := s.path(h)
 	removed := false
 	for _, candidate := range []string{p, p + compressedSuffix} {
@@ -352,7 +380,10 @@ func (s *BlockStore) Walk(ctx context.Context, fn func(Hash) error) error {
 // so that a replica can supply the block again.
 func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted int)) (checked, corrupted int, err error) {
 	err = s.Walk(ctx, func(h Hash) error {
-		_, rerr := s.Read(ctx, h)
+		_, release, rerr := s.readDisk(h) // never the cache: the disk is checked
+		if rerr == nil {
+			release()
+		}
 		checked++
 		if errors.Is(rerr, ErrCorrupt) {
 			corrupted++

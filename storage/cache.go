@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"bytes"
+	"container/list"
+	"sync"
+)
+
+// blockCache keeps recently read, verified blocks in memory, up to a
+// number of bytes, least recently used out first. A block is admitted on
+// its second read within the recent past (a small ring of missed hashes
+// remembers the first), so one pass over a large object does not flush
+// the blocks that are read again and again (a website's pages and assets).
+type blockCache struct {
+	mu    sync.Mutex
+	max   int64
+	used  int64
+	order *list.List // of *cacheItem, most recent first
+	items map[Hash]*list.Element
+
+	missed    map[Hash]struct{} // blocks read once recently
+	missedLog []Hash            // ring of the same, to forget the oldest
+	missedAt  int
+}
+
+type cacheItem struct {
+	h    Hash
+	data []byte
+}
+
+// missMemory is how many first reads the admission filter remembers.
+const missMemory = 1024
+
+func newBlockCache(max int64) *blockCache {
+	return &blockCache{max: max, order: list.New(), items: map[Hash]*list.Element{},
+		missed: map[Hash]struct{}{}, missedLog: make([]Hash, missMemory)}
+}
+
+// get returns a cached block. The slice must not be modified.
+func (c *blockCache) get(h Hash) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[h]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*cacheItem).data, true
+}
+
+// offer considers a verified block just read from disk for caching.
+func (c *blockCache) offer(h Hash, data []byte) {
+	if int64(len(data)) > c.max/4 {
+		return // too large to share the cache fairly
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[h]; ok {
+		return
+	}
+	if _, again := c.missed[h]; !again {
+		delete(c.missed, c.missedLog[c.missedAt])
+		c.missedLog[c.missedAt] = h
+		c.missedAt = (c.missedAt + 1) % len(c.missedLog)
+		c.missed[h] = struct{}{}
+		return
+	}
+	delete(c.missed, h)
+	c.items[h] = c.order.PushFront(&cacheItem{h: h, data: bytes.Clone(data)})
+	c.used += int64(len(data))
+	for c.used > c.max {
+		last := c.order.Back()
+		it := last.Value.(*cacheItem)
+		c.order.Remove(last)
+		delete(c.items, it.h)
+		c.used -= int64(len(it.data))
+	}
+}
+
+// remove drops a block (deleted or set aside).
+func (c *blockCache) remove(h Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[h]; ok {
+		c.order.Remove(e)
+		delete(c.items, h)
+		c.used -= int64(len(e.Value.(*cacheItem).data))
+	}
+}
