@@ -203,15 +203,7 @@ func (r *blockReader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		f, ok := <-r.ch
-		switch {
-		case !ok:
-			r.err = io.EOF
-		case f.err != nil:
-			r.err = f.err
-		default:
-			r.cur, r.release = f.data, f.release
-		}
+		r.next()
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
@@ -238,15 +230,20 @@ func (r *blockReader) WriteTo(w io.Writer) (int64, error) {
 			}
 			return total, r.err
 		}
-		f, ok := <-r.ch
-		switch {
-		case !ok:
-			r.err = io.EOF
-		case f.err != nil:
-			r.err = f.err
-		default:
-			r.cur, r.release = f.data, f.release
-		}
+		r.next()
+	}
+}
+
+// next takes the next block (or the end, or the error) from the stream.
+func (r *blockReader) next() {
+	f, ok := <-r.ch
+	switch {
+	case !ok:
+		r.err = io.EOF
+	case f.err != nil:
+		r.err = f.err
+	default:
+		r.cur, r.release = f.data, f.release
 	}
 }
 
