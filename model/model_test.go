@@ -434,3 +434,55 @@ func TestExactBlockSizeObject(t *testing.T) {
 		}
 	}
 }
+
+// TestCachesSeeLocalWritesAtOnce: a key or bucket read (and cached) just
+// before a change made through this node is read changed right after it.
+func TestCachesSeeLocalWritesAtOnce(t *testing.T) {
+	e := newTestModel(t)
+	ctx := context.Background()
+	k, err := e.m.CreateKey(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.m.GetKey(ctx, k.ID); got.AllowCreateBucket.Value {
+		t.Fatal("new key may create buckets")
+	}
+	allow := true
+	if _, err := e.m.UpdateKey(ctx, k.ID, nil, &allow); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.m.GetKey(ctx, k.ID); !got.AllowCreateBucket.Value {
+		t.Fatal("cached key does not show the new right")
+	}
+	b, err := e.m.CreateBucket(ctx, "cached", k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.m.ResolveBucket(ctx, "cached"); got.Website.Value != nil {
+		t.Fatal("new bucket has a website")
+	}
+	if err := e.m.SetWebsite(ctx, b.ID, &WebsiteConfig{IndexDocument: "index.html"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.m.ResolveBucket(ctx, "cached"); got.Website.Value == nil {
+		t.Fatal("cached bucket does not show its website")
+	}
+	if err := e.m.DeleteKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.GetKey(ctx, k.ID); err == nil {
+		t.Fatal("deleted key still found")
+	}
+}
+
+func TestTTLCacheExpires(t *testing.T) {
+	var c ttlCache[int]
+	t0 := time.Now()
+	c.put("a", 1, t0)
+	if v, ok := c.get("a", t0.Add(metaCacheTTL/2)); !ok || v != 1 {
+		t.Fatal("fresh entry not found")
+	}
+	if _, ok := c.get("a", t0.Add(2*metaCacheTTL)); ok {
+		t.Fatal("expired entry returned")
+	}
+}
