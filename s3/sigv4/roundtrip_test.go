@@ -396,3 +396,27 @@ func TestAnonymous(t *testing.T) {
 		t.Fatalf("anonymous signed stream: %v", err)
 	}
 }
+
+// TestSigningKeyCacheFollowsSecret: signing keys are cached per secret, so
+// a request signed with the old secret of a key whose secret changed is
+// refused, and one signed with the new secret accepted.
+func TestSigningKeyCacheFollowsSecret(t *testing.T) {
+	secret := testSecret
+	v := newVerifier()
+	v.Lookup = func(context.Context, string) (string, error) { return secret, nil }
+	req := func(s string) *http.Request {
+		return sign(t, signed{method: "GET", rawURL: "http://bucket.example/key", secret: s})
+	}
+	for i := 0; i < 2; i++ { // the second time from the cache
+		if _, err := v.Verify(req(testSecret)); err != nil {
+			t.Fatalf("verify %d: %v", i, err)
+		}
+	}
+	secret = "another-secret-another-secret-12"
+	if _, err := v.Verify(req(testSecret)); !errors.Is(err, s3err.ErrSignatureDoesNotMatch) {
+		t.Fatalf("old secret after rotation: err = %v, want SignatureDoesNotMatch", err)
+	}
+	if _, err := v.Verify(req(secret)); err != nil {
+		t.Fatalf("new secret: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"strings"
+	"sync"
 )
 
 // Protocol constants.
@@ -41,6 +42,37 @@ func signingKey(secret, date, region, svc string) []byte {
 	k = hmacSHA256(k, region)
 	k = hmacSHA256(k, svc)
 	return hmacSHA256(k, terminator)
+}
+
+// signingKeys caches derived signing keys: a key signs every request of
+// one day, so the chain of four HMACs runs once a day per access key
+// instead of once a request. A full cache starts over.
+type signingKeys struct {
+	mu sync.Mutex
+	m  map[signingScope][]byte
+}
+
+type signingScope struct{ secret, date, region, svc string }
+
+// maxSigningKeys bounds the cache.
+const maxSigningKeys = 4096
+
+func (c *signingKeys) get(secret, date, region, svc string) []byte {
+	s := signingScope{secret, date, region, svc}
+	c.mu.Lock()
+	k, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = signingKey(secret, date, region, svc)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxSigningKeys {
+		c.m = map[signingScope][]byte{}
+	}
+	c.m[s] = k
+	c.mu.Unlock()
+	return k
 }
 
 // stringToSign joins the lines that are signed: the algorithm, the request

@@ -25,6 +25,8 @@ type Verifier struct {
 	Lookup  SecretLookup     // secret keys by access key id
 	Now     func() time.Time // clock; nil means time.Now
 	MaxSkew time.Duration    // largest request time difference; 0 means DefaultMaxSkew
+
+	keys signingKeys // derived signing keys, by secret and scope
 }
 
 // Result is an authenticated request.
@@ -218,7 +220,7 @@ func (v *Verifier) key(ctx context.Context, c credential) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("sigv4: looking up access key %q: %w", c.accessKey, err)
 	}
-	return signingKey(secret, c.date, c.region, c.service), nil
+	return v.keys.get(secret, c.date, c.region, c.service), nil
 }
 
 func (v *Verifier) now() time.Time {
