@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -98,7 +99,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
-	size, err := m.writeData(ctx, uuid, io.MultiReader(bytesReader(buf[:k]), bytesReader(next), in.Body))
+	size, err := m.writeData(ctx, uuid, io.MultiReader(bytes.NewReader(buf[:k]), bytes.NewReader(next), in.Body))
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}
@@ -136,19 +137,6 @@ func checkSize(announced, got int64) error {
 		return fmt.Errorf("read %d of %d bytes: %w", got, announced, ErrIncompleteBody)
 	}
 	return nil
-}
-
-type sliceReader struct{ b []byte }
-
-func bytesReader(b []byte) *sliceReader { return &sliceReader{b} }
-
-func (r *sliceReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
 }
 
 // abortVersion marks an upload aborted; its data is released in the
