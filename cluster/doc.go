@@ -1,9 +1,8 @@
 // Package cluster knows which nodes exist and which of them hold each of
-// the 256 partitions: the layout (zones, capacities, replication factor)
-// and, in a multi-node cluster, membership and RPC between nodes.
+// the 256 partitions: node identities, the layout (zones, capacities,
+// replication factor) and the partition function. Its subpackages carry
+// node-to-node RPC (cluster/rpc) and membership (cluster/membership).
 //
-// Today garage-web runs as a cluster of one: Single places every partition
-// on the local node. The table layer only sees the table.Placement
-// interface, so adding nodes adds an implementation here, not a rewrite of
-// the layers above.
+// cluster imports nothing of garage-web's upper layers: table/ builds its
+// placement on top of it, never the reverse.
 package cluster

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/garage-web/garage-web/admin"
-	"github.com/garage-web/garage-web/cluster"
 	"github.com/garage-web/garage-web/config"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
@@ -90,7 +89,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	sm.queue = local.Queue()
-	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, cluster.Single{Local: local}, n.blocks, refs, crdt.NewClock(nil), log)
+	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, table.Single{Local: local}, n.blocks, refs, crdt.NewClock(nil), log)
 	if err != nil {
 		return nil, err
 	}
