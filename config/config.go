@@ -36,6 +36,10 @@ type Config struct {
 	RPCSecretFile string `toml:"rpc_secret_file"`
 	// bootstrap_peers: "<node id>@host:port" or "host:port". Empty.
 	BootstrapPeers []string `toml:"bootstrap_peers"`
+	// consistency_mode: "consistent" (read and write quorums are majorities
+	// of the replicas), "degraded" (reads from one replica) or "dangerous"
+	// (reads and writes on one replica). "consistent".
+	ConsistencyMode string `toml:"consistency_mode"`
 	// block_size: bytes per data block, MinBlockSize..MaxBlockSize. 1 MiB.
 	BlockSize ByteSize `toml:"block_size"`
 	// block_cache_size: memory for verified blocks that are read again and

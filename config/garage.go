@@ -23,7 +23,6 @@ var (
 		"use_local_tz":                    "not supported",
 		"block_ram_buffer_max":            "not supported",
 		"block_max_concurrent_reads":      "not supported",
-		"consistency_mode":                "garage-web always uses quorum reads and writes",
 		"rpc_timeout_msec":                "not supported",
 		"rpc_ping_timeout_msec":           "not supported",
 		"allow_world_readable_secrets":    "secret file permissions are not checked",

@@ -23,6 +23,13 @@ const (
 	NodeIDLen = 64
 )
 
+// Consistency modes (consistency_mode), as Garage names them.
+const (
+	ConsistencyConsistent = "consistent"
+	ConsistencyDegraded   = "degraded"
+	ConsistencyDangerous  = "dangerous"
+)
+
 // Validate checks every setting and returns the first problem as an
 // *Error. Load calls it; call it again after changing a Config by hand.
 func (c *Config) Validate() error {
@@ -34,6 +41,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ReplicationFactor < MinReplicationFactor || c.ReplicationFactor > MaxReplicationFactor {
 		return errorf("replication_factor", "must be %d..%d", MinReplicationFactor, MaxReplicationFactor)
+	}
+	switch c.ConsistencyMode {
+	case ConsistencyConsistent, ConsistencyDegraded, ConsistencyDangerous:
+	default:
+		return errorf("consistency_mode", "%q is not one of consistent, degraded, dangerous", c.ConsistencyMode)
 	}
 	addrs := []struct {
 		field, value string
