@@ -11,54 +11,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
-	"sync"
-	"time"
 )
-
-// Clock produces hybrid timestamps in milliseconds: the wall clock, but
-// never at or below the last timestamp produced or observed, so a node
-// whose clock is behind cannot write values older than what it has seen.
-type Clock struct {
-	mu   sync.Mutex
-	last uint64
-	now  func() time.Time
-}
-
-// NewClock returns a clock reading now (time.Now when nil).
-func NewClock(now func() time.Time) *Clock {
-	if now == nil {
-		now = time.Now
-	}
-	return &Clock{now: now}
-}
-
-// Now returns a fresh timestamp, greater than any returned or observed.
-func (c *Clock) Now() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := uint64(c.now().UnixMilli())
-	if t <= c.last {
-		t = c.last + 1
-	}
-	c.last = t
-	return t
-}
-
-// Observe records a timestamp seen elsewhere.
-func (c *Clock) Observe(t uint64) {
-	c.mu.Lock()
-	if t > c.last {
-		c.last = t
-	}
-	c.mu.Unlock()
-}
-
-// After returns a timestamp greater than both a fresh one and t: used to
-// supersede a value written with timestamp t.
-func (c *Clock) After(t uint64) uint64 {
-	c.Observe(t)
-	return c.Now()
-}
 
 // LWW is a last-writer-wins register. On equal timestamps the larger JSON
 // encoding wins, which keeps merge deterministic.

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
-	"time"
 )
 
 func randLWW(r *rand.Rand) LWW[string] {
@@ -56,22 +55,5 @@ func TestLWWMapLaws(t *testing.T) {
 		if !eq(a.Merge(a), a) {
 			t.Fatalf("not idempotent: %v", a)
 		}
-	}
-}
-
-func TestClockNeverGoesBack(t *testing.T) {
-	wall := time.UnixMilli(1000)
-	c := NewClock(func() time.Time { return wall })
-	first := c.Now()
-	c.Observe(5000) // a node ahead of us
-	if got := c.Now(); got <= 5000 {
-		t.Fatalf("Now after Observe(5000) = %d, want > 5000", got)
-	}
-	wall = time.UnixMilli(10) // our wall clock jumps back
-	if got := c.Now(); got <= first {
-		t.Fatalf("clock went back: %d <= %d", got, first)
-	}
-	if got := c.After(9000); got <= 9000 {
-		t.Fatalf("After(9000) = %d", got)
 	}
 }
