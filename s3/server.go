@@ -19,6 +19,7 @@ import (
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3/s3err"
 	"github.com/garage-web/garage-web/s3/sigv4"
+	"github.com/garage-web/garage-web/table"
 )
 
 // Config configures the S3 front end.
@@ -308,6 +309,8 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrIncompleteBody, true
 	case errors.Is(err, model.ErrNoSuchAccessKey):
 		return s3err.ErrInvalidAccessKeyID, true
+	case errors.Is(err, table.ErrQuorum):
+		return s3err.ErrServiceUnavailable, true
 	}
 	return s3err.ErrInternalError, false
 }

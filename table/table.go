@@ -94,9 +94,12 @@ func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
 
 // write sends values to every node and waits for the write quorum.
 func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) error {
-	quorum := min(t.placement.WriteQuorum(), len(nodes))
+	quorum := max(1, t.placement.WriteQuorum())
+	if len(nodes) < quorum {
+		return fmt.Errorf("write %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
+	}
 	if len(nodes) == 1 {
-		return nodes[0].Update(ctx, t.schema.Name, values)
+		return t.single(nodes[0], "write", nodes[0].Update(ctx, t.schema.Name, values))
 	}
 	results := make(chan error, len(nodes))
 	for _, n := range nodes {
@@ -126,10 +129,20 @@ func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) err
 				return fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok, quorum, errors.Join(errs...))
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("write %s: %d of %d needed acknowledged: %w", t.schema.Name, ok, quorum, ctx.Err())
 		}
 	}
 	return nil
+}
+
+// single words the error of the only replica asked: a remote replica that
+// fails is a missing quorum (the client may retry later), while an error of
+// the local node (a hook refusing the entry, a full disk) is returned as is.
+func (t *Table[E]) single(n Node, op string, err error) error {
+	if err == nil || n == Node(t.local) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w (0 of 1 needed): node %s: %w", op, t.schema.Name, ErrQuorum, n.ID(), err)
 }
 
 // answer is one replica's reply to a read.
@@ -141,11 +154,14 @@ type answer struct {
 
 // readQuorum asks replicas until a read quorum answered.
 func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(context.Context, Node) ([][]byte, error)) ([]answer, error) {
-	quorum := min(t.placement.ReadQuorum(), len(nodes))
+	quorum := max(1, t.placement.ReadQuorum())
+	if len(nodes) < quorum {
+		return nil, fmt.Errorf("read %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
+	}
 	if len(nodes) == 1 {
 		vs, err := ask(ctx, nodes[0])
 		if err != nil {
-			return nil, err
+			return nil, t.single(nodes[0], "read", err)
 		}
 		return []answer{{node: nodes[0], values: vs}}, nil
 	}
@@ -260,6 +276,9 @@ const FilterAll = "*"
 // that missed a deletion must not resurrect the entry.
 func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, error) {
 	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	if quorum := max(1, t.placement.ReadQuorum()); len(nodes) < quorum {
+		return nil, fmt.Errorf("range %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
+	}
 	if len(nodes) == 1 && nodes[0] == Node(t.local) {
 		// Only this node: decode each entry once, filtering as we go.
 		var out []E
@@ -278,7 +297,7 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 	if len(nodes) == 1 {
 		vs, err := nodes[0].Range(ctx, t.schema.Name, pk, q)
 		if err != nil {
-			return nil, err
+			return nil, t.single(nodes[0], "range", err)
 		}
 		out := make([]E, 0, len(vs))
 		for _, v := range vs {

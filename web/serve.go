@@ -17,6 +17,7 @@ import (
 	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
+	"github.com/garage-web/garage-web/table"
 )
 
 // Store is what the web endpoint needs from the data model.
@@ -320,7 +321,11 @@ func (w *statusWriter) WriteHeader(int) { w.ResponseWriter.WriteHeader(w.status)
 // writeError is the one place errors become responses.
 func (s *Server) writeError(w *recorder, r *http.Request, label string, err error) {
 	var se *statusError
-	if !errors.As(err, &se) {
+	if !errors.As(err, &se) && errors.Is(err, table.ErrQuorum) {
+		s.log.Warn("web request failed: too few replicas answered", "site", label, "method", r.Method, "path", clipString(r.URL.EscapedPath(), 256), "err", err)
+		se = &statusError{http.StatusServiceUnavailable, "Service Unavailable: too few storage nodes answered, try again later"}
+	}
+	if se == nil {
 		s.log.Error("web request failed", "site", label, "method", r.Method, "path", clipString(r.URL.EscapedPath(), 256), "err", err)
 		se = &statusError{http.StatusInternalServerError, "Internal Server Error"}
 		if errors.Is(err, model.ErrCorrupt) {

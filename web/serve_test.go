@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/garage-web/garage-web/model"
+	"github.com/garage-web/garage-web/table"
 )
 
 const (
@@ -332,6 +334,10 @@ func TestReadErrors(t *testing.T) {
 	w := f.do("GET", "blog.web.localhost", "/big.txt", nil)
 	if w.Code != 500 || !strings.Contains(w.Body.String(), "integrity") {
 		t.Errorf("corrupt object: %d %q, want 500 saying it failed its integrity check", w.Code, w.Body.String())
+	}
+	f.store.openErr = fmt.Errorf("read block: %w", table.ErrQuorum)
+	if w := f.do("GET", "blog.web.localhost", "/big.txt", nil); w.Code != 503 {
+		t.Errorf("no read quorum: %d %q, want 503", w.Code, w.Body.String())
 	}
 	f.store.openErr = errors.New("disk on fire")
 	if w := f.do("GET", "blog.web.localhost", "/big.txt", nil); w.Code != 500 || strings.Contains(w.Body.String(), "fire") {

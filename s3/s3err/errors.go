@@ -88,6 +88,9 @@ var (
 	ErrInvalidEncodingMethod             = def("InvalidArgument", http.StatusBadRequest, "Invalid Encoding Method specified in Request")
 	ErrTooManyParts                      = def("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive.")
 	ErrNotModified                       = def("NotModified", http.StatusNotModified, "Not Modified")
+	// ErrServiceUnavailable: too few replicas answered (no write quorum, no
+	// read quorum). Clients retry 503 answers with a backoff.
+	ErrServiceUnavailable = def("ServiceUnavailable", http.StatusServiceUnavailable, "Too few storage nodes answered. Please try again.")
 )
 
 // errorDocument is the S3 XML error body.
