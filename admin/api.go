@@ -11,6 +11,9 @@ type NodeInfo struct {
 	RPCPublicAddr string `json:"rpcPublicAddr"`
 	Version       string `json:"version"`
 	Zone          string `json:"zone"` // "" before the node is in a layout
+	// Gateway: the node's role in the current layout has no capacity (it
+	// serves S3 and websites but stores no partition).
+	Gateway bool `json:"gateway"`
 }
 
 // Permissions of one access key on one bucket.

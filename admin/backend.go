@@ -9,10 +9,12 @@ import "context"
 // sentinels of this package (errors.go) so that they get the right status
 // and code: ErrNoSuchAccessKey and ErrNoSuchBucket (both ErrNotFound),
 // ErrKeyAlreadyExists, ErrBucketAlreadyExists and ErrBucketNotEmpty (all
-// ErrConflict), ErrInvalidBucketName and ErrBadRequest. Any other error
-// is a 500 and its text is logged, not sent.
+// ErrConflict), ErrInvalidBucketName and ErrNoSuchNode (both
+// ErrBadRequest), ErrBadRequest, and ErrNotImplemented (501). Any other
+// error is a 500 and its text is logged, not sent.
 type Backend interface {
 	NodeBackend
+	ClusterBackend
 	KeyBackend
 	BucketBackend
 }
@@ -24,6 +26,49 @@ type NodeBackend interface {
 	// Ready returns nil when the node can serve requests; /health answers
 	// 503 with the error's text otherwise.
 	Ready(ctx context.Context) error
+}
+
+// ClusterBackend reports on the cluster and changes its layout. Layout
+// changes are staged (UpdateLayout), shown (GetLayout, PreviewLayout),
+// then applied with the next version number (ApplyLayout) or discarded
+// (RevertLayout).
+//
+// The admin layer has already checked the syntax of what it passes: node
+// ids are 64 lowercase hex characters, a role change is either a removal
+// or has a zone and a capacity > 0 (nil: gateway), the replication factor
+// is 1 to 3, peers are "ID@host:port". The backend checks the rest
+// against the cluster and answers ErrNoSuchNode for a node it does not
+// know and ErrBadRequest (with a message saying what to do) for a change
+// it cannot make. Lists may be in any order; the admin layer sorts them.
+type ClusterBackend interface {
+	// ClusterStatus describes every node this node knows of.
+	ClusterStatus(ctx context.Context) (ClusterStatus, error)
+	// ClusterHealth sums up which nodes and partitions are available.
+	ClusterHealth(ctx context.Context) (ClusterHealth, error)
+	// GetLayout returns the applied layout and the staged changes.
+	GetLayout(ctx context.Context) (ClusterLayout, error)
+	// UpdateLayout stages role changes (each replacing a change already
+	// staged for the same node) and new parameters, and returns the
+	// layout with them. A removal of a node that has no role and no
+	// staged change is ErrBadRequest.
+	UpdateLayout(ctx context.Context, req UpdateLayoutRequest) (ClusterLayout, error)
+	// PreviewLayout computes what ApplyLayout would make of the staged
+	// changes, without applying them: ErrBadRequest when there are none
+	// or when they cannot be satisfied (fewer storage nodes than the
+	// replication factor, ...).
+	PreviewLayout(ctx context.Context) (LayoutPreview, error)
+	// ApplyLayout applies the staged changes as the given version, which
+	// must be the current version + 1 (ErrBadRequest otherwise, with the
+	// version to give), and spreads the new layout to the cluster.
+	ApplyLayout(ctx context.Context, version uint64) (ApplyLayoutResult, error)
+	// RevertLayout discards the staged changes and returns the layout.
+	RevertLayout(ctx context.Context) (ClusterLayout, error)
+	// LayoutHistory lists the layout versions this node keeps.
+	LayoutHistory(ctx context.Context) (LayoutHistory, error)
+	// ConnectNodes connects to each peer ("ID@host:port") and returns one
+	// result per peer, in order. A failed connection is a result, not an
+	// error.
+	ConnectNodes(ctx context.Context, peers []string) ([]ConnectResult, error)
 }
 
 // KeyBackend manages access keys. Keys are named by their access key id;

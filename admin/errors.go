@@ -28,6 +28,11 @@ var (
 	ErrBucketAlreadyExists error = &kindError{"bucket already exists", ErrConflict}
 	ErrBucketNotEmpty      error = &kindError{"bucket is not empty", ErrConflict}
 	ErrInvalidBucketName   error = &kindError{"invalid bucket name", ErrBadRequest}
+	// ErrNoSuchNode is a node id that the cluster does not know, in a
+	// request that names it (400: the request is wrong, not a path).
+	ErrNoSuchNode error = &kindError{"no such node", ErrBadRequest}
+	// ErrNotImplemented is an operation the node cannot do yet.
+	ErrNotImplemented = errors.New("not implemented")
 
 	// ErrUnauthorized: no token was given. ErrForbidden: a wrong one.
 	ErrUnauthorized = errors.New("missing Bearer token")
@@ -64,11 +69,13 @@ var errorTable = []struct {
 	{ErrBucketNotEmpty, http.StatusConflict, "BucketNotEmpty"},
 	{ErrConflict, http.StatusConflict, "Conflict"},
 	{ErrInvalidBucketName, http.StatusBadRequest, "InvalidBucketName"},
+	{ErrNoSuchNode, http.StatusBadRequest, "NoSuchNode"},
 	{ErrBadRequest, http.StatusBadRequest, "InvalidRequest"},
 	{ErrUnauthorized, http.StatusUnauthorized, "Unauthorized"},
 	{ErrForbidden, http.StatusForbidden, "AccessDenied"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "MethodNotAllowed"},
 	{ErrNotReady, http.StatusServiceUnavailable, "ServiceUnavailable"},
+	{ErrNotImplemented, http.StatusNotImplemented, "NotImplemented"},
 }
 
 const internalErrorCode = "InternalError"

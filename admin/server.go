@@ -114,6 +114,16 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/metrics", "Metrics", authMetrics, s.serveMetrics},
 		{http.MethodGet, "/v2/GetNodeInfo", "GetNodeInfo", authAdmin, s.getNodeInfo},
 
+		{http.MethodGet, "/v2/GetClusterStatus", "GetClusterStatus", authAdmin, s.getClusterStatus},
+		{http.MethodGet, "/v2/GetClusterHealth", "GetClusterHealth", authAdmin, s.getClusterHealth},
+		{http.MethodPost, "/v2/ConnectClusterNodes", "ConnectClusterNodes", authAdmin, s.connectClusterNodes},
+		{http.MethodGet, "/v2/GetClusterLayout", "GetClusterLayout", authAdmin, s.getClusterLayout},
+		{http.MethodGet, "/v2/GetClusterLayoutHistory", "GetClusterLayoutHistory", authAdmin, s.getClusterLayoutHistory},
+		{http.MethodPost, "/v2/UpdateClusterLayout", "UpdateClusterLayout", authAdmin, s.updateClusterLayout},
+		{http.MethodPost, "/v2/PreviewClusterLayoutChanges", "PreviewClusterLayoutChanges", authAdmin, s.previewClusterLayoutChanges},
+		{http.MethodPost, "/v2/ApplyClusterLayout", "ApplyClusterLayout", authAdmin, s.applyClusterLayout},
+		{http.MethodPost, "/v2/RevertClusterLayout", "RevertClusterLayout", authAdmin, s.revertClusterLayout},
+
 		{http.MethodPost, "/v2/CreateKey", "CreateKey", authAdmin, s.createKey},
 		{http.MethodPost, "/v2/ImportKey", "ImportKey", authAdmin, s.importKey},
 		{http.MethodGet, "/v2/ListKeys", "ListKeys", authAdmin, s.listKeys},

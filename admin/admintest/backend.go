@@ -34,6 +34,8 @@ type Backend struct {
 	seq      int
 	keys     map[string]*key
 	buckets  map[string]*bucket
+	nodes    map[string]*Node // by id
+	layout   layoutState
 }
 
 type key struct {
@@ -52,18 +54,24 @@ type bucket struct {
 
 var _ admin.Backend = (*Backend)(nil)
 
-// New returns an empty backend describing a node with a fixed id.
+// New returns an empty backend describing a node with a fixed id
+// (SelfID), alone in its cluster, with no role in the layout (version 0,
+// replication factor 3).
 func New() *Backend {
-	return &Backend{
+	b := &Backend{
 		node: admin.NodeInfo{
-			NodeID:        strings.Repeat("a1", 32),
+			NodeID:        SelfID,
 			RPCPublicAddr: "127.0.0.1:3901",
 			Version:       "test",
 			Zone:          "dc1",
 		},
 		keys:    make(map[string]*key),
 		buckets: make(map[string]*bucket),
+		nodes:   make(map[string]*Node),
+		layout:  newLayoutState(),
 	}
+	b.nodes[SelfID] = &Node{ID: SelfID, Addr: "127.0.0.1:3901", Hostname: "node1", IsUp: true}
+	return b
 }
 
 // SetNotReady makes Ready return err (nil: ready).
@@ -100,11 +108,16 @@ func hexOf(kind string, n int) string {
 func noKey(id string) error    { return fmt.Errorf("key %q: %w", id, admin.ErrNoSuchAccessKey) }
 func noBucket(id string) error { return fmt.Errorf("bucket %q: %w", id, admin.ErrNoSuchBucket) }
 
-// NodeInfo implements admin.NodeBackend.
+// NodeInfo implements admin.NodeBackend. Zone and Gateway come from the
+// node's role in the applied layout, when it has one.
 func (b *Backend) NodeInfo(context.Context) (admin.NodeInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.node, nil
+	info := b.node
+	if r, ok := b.layout.roles[info.NodeID]; ok {
+		info.Zone, info.Gateway = r.Zone, r.IsGateway()
+	}
+	return info, nil
 }
 
 // Ready implements admin.NodeBackend.
