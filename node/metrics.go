@@ -44,12 +44,25 @@ func newStorageMetrics(reg prometheus.Registerer) (*storageMetrics, error) {
 			}
 			return float64(m.db.Size())
 		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "garageweb_queue_tasks", Help: "Background tasks waiting (block references, data release)."}, func() float64 {
+	}
+	for _, state := range []string{"pending", "retrying", "poisoned"} {
+		gauges = append(gauges, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "garageweb_queue_tasks",
+			Help:        "Background tasks queued (block references, data release), by state: pending (not failed yet), retrying (failed, waiting for a retry), poisoned (failed too often or of an unknown kind: kept, retried rarely).",
+			ConstLabels: prometheus.Labels{"state": state},
+		}, func() float64 {
 			if m.queue == nil {
 				return 0
 			}
-			return float64(m.queue.Len())
-		}),
+			s := m.queue.Stats()
+			switch state {
+			case "pending":
+				return float64(s.Pending)
+			case "retrying":
+				return float64(s.Retrying)
+			}
+			return float64(s.Poisoned)
+		}))
 	}
 	for _, c := range gauges {
 		if err := reg.Register(c); err != nil {

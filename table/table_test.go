@@ -238,9 +238,15 @@ func TestHookEnqueuesDurableWork(t *testing.T) {
 		got = append(got, string(p))
 		return nil
 	})
+	clock := newFakeClock()
+	l.Queue().now = clock.Now
 	if _, err := l.Queue().RunOnce(ctx); err == nil {
 		t.Fatal("first run should report the failed task")
 	}
+	if n, err := l.Queue().RunOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("run before the retry is due: n=%d err=%v, want nothing done", n, err)
+	}
+	clock.Advance(2 * retryBase)
 	if n, err := l.Queue().RunOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("second run: n=%d err=%v", n, err)
 	}
