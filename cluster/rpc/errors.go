@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -31,6 +32,18 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 func (e *Error) Error() string { return "rpc: " + e.Code + ": " + e.Message }
+
+// Unwrap makes errors.Is(err, context.DeadlineExceeded) true for a
+// CodeTimeout answer, and errors.Is(err, context.Canceled) for CodeCanceled.
+func (e *Error) Unwrap() error {
+	switch e.Code {
+	case CodeTimeout:
+		return context.DeadlineExceeded
+	case CodeCanceled:
+		return context.Canceled
+	}
+	return nil
+}
 
 // Is makes errors.Is(err, &Error{Code: c}) true for any *Error with code c.
 func (e *Error) Is(target error) bool {

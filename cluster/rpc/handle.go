@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// writeGrace is how long after the caller's deadline the server may
+// still write its answer.
+const writeGrace = time.Second
+
 // serveHTTP runs one call: authenticate the caller from its certificate,
 // observe its clock, read the body under the caller's deadline, run the
 // handler, answer.
@@ -35,8 +39,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	deadline := time.Now().Add(timeout)
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(deadline) // HTTP/2 supports both; nothing to do if not
-	_ = rc.SetWriteDeadline(deadline)
+	// HTTP/2 supports both; nothing to do if not. The write deadline leaves
+	// time to send a handler's "timeout" answer.
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline.Add(writeGrace))
 
 	h := s.handler(method)
 	if h == nil {

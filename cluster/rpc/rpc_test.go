@@ -50,12 +50,12 @@ func (c *testClock) sawValue(ts uint64) bool {
 
 // node is a server and a client with one identity.
 type node struct {
-	id     cluster.Identity
-	cfg    Config
-	clock  *testClock
-	srv    *Server
-	cli    *Client
-	addr   string
+	id       cluster.Identity
+	cfg      Config
+	clock    *testClock
+	srv      *Server
+	cli      *Client
+	addr     string
 	serveErr chan error
 }
 
