@@ -206,7 +206,7 @@ func bisect(lo, hi float64, ok func(float64) bool) float64 {
 
 // apportion rounds the shares x to integers summing to total, each within
 // [0, caps[i]], by largest remainder. Ties go to the larger prev, then to
-// the lower index. It needs Σ caps ≥ total.
+// the lower index: see the sort below. It needs Σ caps ≥ total.
 func apportion(total int, x []float64, caps, prev []int) []int {
 	out := make([]int, len(x))
 	sum := 0
@@ -234,10 +234,13 @@ func apportion(total int, x []float64, caps, prev []int) []int {
 			if c := cmp.Compare(db, da); c != 0 {
 				return c
 			}
+			// Ties: the one that held more than its rounded share before
+			// keeps it (so re-applying the same roles changes nothing).
+			ea, eb := prev[a]-out[a], prev[b]-out[b]
 			if up {
-				return cmp.Compare(prev[b], prev[a])
+				return cmp.Compare(eb, ea)
 			}
-			return cmp.Compare(prev[a], prev[b])
+			return cmp.Compare(ea, eb)
 		})
 		changed := false
 		for _, i := range order {
@@ -279,7 +282,7 @@ func place(nodes []storageNode, numZones, rf, zoneCap int, targets []int, prev *
 	partNode := func(p int) int { return 2 + p }
 	pzNode := func(p, z int) int { return 2 + P + p*numZones + z }
 	nodeNode := func(i int) int { return 2 + P + P*numZones + i }
-	f := newMinCostFlow(2 + P + P*numZones + len(nodes))
+	f := newMinCostFlow(2+P+P*numZones+len(nodes), P*(1+numZones+len(nodes))+len(nodes))
 
 	srcEdge := make([]int, P)
 	pzEdge := make([][]int, P)   // [p][z]: edge partition → (p, z)
@@ -318,14 +321,12 @@ func place(nodes []storageNode, numZones, rf, zoneCap int, targets []int, prev *
 					continue
 				}
 				z := nodes[i].zone
-				if f.adj[src][srcEdge[p]].cap == 0 || f.adj[partNode(p)][pzEdge[p][z]].cap == 0 ||
-					f.adj[nodeNode(i)][sinkEdge[i]].cap == 0 {
+				if f.edges[srcEdge[p]].cap == 0 || f.edges[pzEdge[p][z]].cap == 0 || f.edges[sinkEdge[i]].cap == 0 {
 					continue
 				}
-				f.push(src, srcEdge[p], 1)
-				f.push(partNode(p), pzEdge[p][z], 1)
-				f.push(pzNode(p, z), nodeEdge[p][i], 1)
-				f.push(nodeNode(i), sinkEdge[i], 1)
+				for _, e := range []int{srcEdge[p], pzEdge[p][z], nodeEdge[p][i], sinkEdge[i]} {
+					f.push(e, 1)
+				}
 				kept++
 			}
 		}
@@ -338,7 +339,7 @@ func place(nodes []storageNode, numZones, rf, zoneCap int, targets []int, prev *
 	a := &Assignment{}
 	for p := range P {
 		for i, n := range nodes {
-			if f.flowOn(pzNode(p, n.zone), nodeEdge[p][i]) > 0 {
+			if f.flowOn(nodeEdge[p][i]) > 0 {
 				a.parts[p] = append(a.parts[p], n.id)
 			}
 		}

@@ -8,41 +8,49 @@ import "container/heap"
 // starts, which holds when the only flow pushed beforehand is on zero-cost
 // edges.
 type minCostFlow struct {
-	adj [][]flowEdge
+	// Edges are stored in pairs: edge e and e^1 are reverses of each other.
+	// head[u] is u's first edge, next[e] the one after e (-1 ends).
+	edges []flowEdge
+	next  []int
+	head  []int
 }
 
 type flowEdge struct {
-	to, rev int // rev: index of the reverse edge in adj[to]
-	cap     int // residual capacity
-	cost    int
+	from, to int
+	cap      int // residual capacity
+	cost     int
 }
 
-func newMinCostFlow(n int) *minCostFlow { return &minCostFlow{adj: make([][]flowEdge, n)} }
+func newMinCostFlow(n, edgeHint int) *minCostFlow {
+	f := &minCostFlow{head: make([]int, n), edges: make([]flowEdge, 0, 2*edgeHint), next: make([]int, 0, 2*edgeHint)}
+	for i := range f.head {
+		f.head[i] = -1
+	}
+	return f
+}
 
-// addEdge adds u→v and returns its index in adj[u].
+// addEdge adds u→v and returns its edge number.
 func (f *minCostFlow) addEdge(u, v, capacity, cost int) int {
-	f.adj[u] = append(f.adj[u], flowEdge{to: v, rev: len(f.adj[v]), cap: capacity, cost: cost})
-	f.adj[v] = append(f.adj[v], flowEdge{to: u, rev: len(f.adj[u]) - 1, cap: 0, cost: -cost})
-	return len(f.adj[u]) - 1
+	e := len(f.edges)
+	f.edges = append(f.edges, flowEdge{from: u, to: v, cap: capacity, cost: cost}, flowEdge{from: v, to: u, cost: -cost})
+	f.next = append(f.next, f.head[u], f.head[v])
+	f.head[u], f.head[v] = e, e+1
+	return e
 }
 
-// push sends amount along edge adj[u][i], which must have the capacity.
-func (f *minCostFlow) push(u, i, amount int) {
-	e := &f.adj[u][i]
-	e.cap -= amount
-	f.adj[e.to][e.rev].cap += amount
+// push sends amount along edge e, which must have the capacity.
+func (f *minCostFlow) push(e, amount int) {
+	f.edges[e].cap -= amount
+	f.edges[e^1].cap += amount
 }
 
-// flowOn returns the flow on edge adj[u][i] (the reverse edge's capacity).
-func (f *minCostFlow) flowOn(u, i int) int {
-	e := f.adj[u][i]
-	return f.adj[e.to][e.rev].cap
-}
+// flowOn returns the flow on edge e (its reverse's capacity).
+func (f *minCostFlow) flowOn(e int) int { return f.edges[e^1].cap }
 
 // run augments from s to t along cheapest paths until want more units flow
 // or no path is left, and returns the units it added.
 func (f *minCostFlow) run(s, t, want int) int {
-	n := len(f.adj)
+	n := len(f.head)
 	pot := make([]int, n)
 	dist := make([]int, n)
 	done := make([]bool, n)
@@ -67,7 +75,8 @@ func (f *minCostFlow) run(s, t, want int) int {
 			if u == t {
 				break
 			}
-			for _, e := range f.adj[u] {
+			for ei := f.head[u]; ei >= 0; ei = f.next[ei] {
+				e := &f.edges[ei]
 				if e.cap == 0 || done[e.to] {
 					continue
 				}
@@ -98,7 +107,7 @@ func (f *minCostFlow) run(s, t, want int) int {
 			if !f.levels(s, t, pot, level) {
 				break
 			}
-			clear(iter)
+			copy(iter, f.head)
 			for added < want {
 				got := f.augment(s, t, want-added, pot, level, iter)
 				if got == 0 {
@@ -111,10 +120,9 @@ func (f *minCostFlow) run(s, t, want int) int {
 	return added
 }
 
-// admissible reports whether e, leaving u, has residual capacity and zero
-// reduced cost.
-func admissible(u int, e flowEdge, pot []int) bool {
-	return e.cap > 0 && e.cost+pot[u]-pot[e.to] == 0
+// admissible reports whether e has residual capacity and zero reduced cost.
+func admissible(e *flowEdge, pot []int) bool {
+	return e.cap > 0 && e.cost+pot[e.from]-pot[e.to] == 0
 }
 
 // levels computes BFS levels from s over admissible edges and reports
@@ -128,8 +136,9 @@ func (f *minCostFlow) levels(s, t int, pot, level []int) bool {
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
-		for _, e := range f.adj[u] {
-			if level[e.to] < 0 && admissible(u, e, pot) {
+		for ei := f.head[u]; ei >= 0; ei = f.next[ei] {
+			e := &f.edges[ei]
+			if level[e.to] < 0 && admissible(e, pot) {
 				level[e.to] = level[u] + 1
 				queue = append(queue, e.to)
 			}
@@ -144,13 +153,13 @@ func (f *minCostFlow) augment(u, t, limit int, pot, level, iter []int) int {
 	if u == t {
 		return limit
 	}
-	for ; iter[u] < len(f.adj[u]); iter[u]++ {
-		e := f.adj[u][iter[u]]
-		if level[e.to] != level[u]+1 || !admissible(u, e, pot) {
+	for ; iter[u] >= 0; iter[u] = f.next[iter[u]] {
+		e := &f.edges[iter[u]]
+		if level[e.to] != level[u]+1 || !admissible(e, pot) {
 			continue
 		}
 		if got := f.augment(e.to, t, min(limit, e.cap), pot, level, iter); got > 0 {
-			f.push(u, iter[u], got)
+			f.push(iter[u], got)
 			return got
 		}
 	}

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -110,3 +111,5 @@ func checkAssignment(t testing.TB, l *Layout) {
 		}
 	}
 }
+
+func slicesSort(s []string) { slices.Sort(s) }
