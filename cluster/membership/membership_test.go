@@ -237,3 +237,26 @@ func TestShutdownIdempotentAndClosesSubscriptions(t *testing.T) {
 		t.Errorf("Leave after shutdown: %v", err)
 	}
 }
+
+func TestIdentityProbe(t *testing.T) {
+	secret := mustSecret(t)
+	a := mustNode(t, secret, [32]byte{}, "")
+	b := mustNode(t, secret, [32]byte{}, "")
+	d := mustNode(t, mustSecret(t), [32]byte{}, "")
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	got, err := probeID(ctx, b.streams, b.m.tr.key, a.addr)
+	if err != nil || got != a.id {
+		t.Fatalf("probe a from b: %s, %v; want %s", got.Short(), err, a.id.Short())
+	}
+	if _, err := probeID(ctx, d.streams, d.m.tr.key, a.addr); err == nil {
+		t.Error("probe with another secret's key: no error")
+	}
+	// Gossip streams still work after probes: b joins a over a stream.
+	if n, err := b.m.Join(ctx, []string{a.peer()}); n != 1 || err != nil {
+		t.Fatalf("join after probes: %d, %v", n, err)
+	}
+	if _, ok := a.member(d.id); ok {
+		t.Error("a learnt of the prober with another secret")
+	}
+}
