@@ -114,16 +114,19 @@ func compareRole(a, b Role) int {
 type Layout struct {
 	applied applied
 
-	// Staged changes, a last-writer-wins map keyed by node id plus one
-	// register for the replication factor. Timestamps are Lamport clock
-	// values (see clock).
+	// Staged changes: last-writer-wins registers, one per node id plus one
+	// for the replication factor, timestamped with Lamport clock values
+	// (see clock). A register is kept after it is applied or reverted, so
+	// merges stay simple joins; it is live (shown, applied) only while its
+	// timestamp is above both the applied version's included watermark
+	// and the reverted watermark for its key.
 	staged   map[NodeID]stagedRole
 	stagedRF *stagedRF
 
-	// settled[id] is the highest timestamp of a staged change for id that
-	// was applied or reverted: a staged change at or below it is dropped.
-	settled   map[NodeID]uint64
-	settledRF uint64
+	// reverted[id]: the highest timestamp of a change for id dropped by
+	// Revert. Merged by maximum.
+	reverted   map[NodeID]uint64
+	revertedRF uint64
 }
 
 // applied is the part of the layout that an Apply replaces wholesale.
@@ -133,6 +136,11 @@ type applied struct {
 	roles      map[NodeID]Role
 	assignment *Assignment // nil while version == 0
 	history    []HistoryEntry
+
+	// included[id]: the timestamp of the newest staged change for id that
+	// this version or one before it applied.
+	included   map[NodeID]uint64
+	includedRF uint64
 }
 
 // HistoryEntry describes one applied version. The newest
@@ -156,9 +164,9 @@ func NewLayout(rf int) (*Layout, error) {
 		return nil, err
 	}
 	return &Layout{
-		applied: applied{rf: rf, roles: map[NodeID]Role{}},
-		staged:  map[NodeID]stagedRole{},
-		settled: map[NodeID]uint64{},
+		applied:  applied{rf: rf, roles: map[NodeID]Role{}, included: map[NodeID]uint64{}},
+		staged:   map[NodeID]stagedRole{},
+		reverted: map[NodeID]uint64{},
 	}, nil
 }
 
@@ -241,16 +249,16 @@ func (l *Layout) ReplicasAt(v uint64, p uint8) ([]NodeID, bool) {
 // Clone returns a deep copy of l (assignments, being immutable, are shared).
 func (l *Layout) Clone() *Layout {
 	c := &Layout{
-		applied:   l.applied.clone(),
-		staged:    maps.Clone(l.staged),
-		settled:   maps.Clone(l.settled),
-		settledRF: l.settledRF,
+		applied:    l.applied.clone(),
+		staged:     maps.Clone(l.staged),
+		reverted:   maps.Clone(l.reverted),
+		revertedRF: l.revertedRF,
 	}
 	if c.staged == nil {
 		c.staged = map[NodeID]stagedRole{}
 	}
-	if c.settled == nil {
-		c.settled = map[NodeID]uint64{}
+	if c.reverted == nil {
+		c.reverted = map[NodeID]uint64{}
 	}
 	for id, s := range c.staged {
 		s.role = s.role.clone()
@@ -270,6 +278,10 @@ func (a applied) clone() applied {
 		c.roles[id] = r.clone()
 	}
 	c.history = slices.Clone(a.history)
+	c.included = maps.Clone(a.included)
+	if c.included == nil {
+		c.included = map[NodeID]uint64{}
+	}
 	return c
 }
 

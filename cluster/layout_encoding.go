@@ -33,12 +33,12 @@ var layoutDec, _ = cbor.DecOptions{
 // only ever appended.
 
 type layoutWire struct {
-	_         struct{} `cbor:",toarray"`
-	Applied   appliedWire
-	Staged    []stagedWire // sorted by node id
-	StagedRF  []uint64     // empty, or [ts, rf]
-	Settled   []settledWire
-	SettledRF uint64
+	_          struct{} `cbor:",toarray"`
+	Applied    appliedWire
+	Staged     []stagedWire // sorted by node id
+	StagedRF   []uint64     // empty, or [ts, rf]
+	Reverted   []watermarkWire
+	RevertedRF uint64
 }
 
 type appliedWire struct {
@@ -48,6 +48,8 @@ type appliedWire struct {
 	Roles      []roleEntryWire // sorted by node id
 	Assignment *assignmentWire
 	History    []historyWire
+	Included   []watermarkWire
+	IncludedRF uint64
 }
 
 type roleWire struct {
@@ -90,7 +92,7 @@ type stagedWire struct {
 	Role   roleWire
 }
 
-type settledWire struct {
+type watermarkWire struct {
 	_  struct{} `cbor:",toarray"`
 	ID NodeID
 	TS uint64
@@ -99,7 +101,7 @@ type settledWire struct {
 // MarshalBinary encodes the whole layout (applied part, history, staged
 // changes): a format byte, then deterministic CBOR.
 func (l *Layout) MarshalBinary() ([]byte, error) {
-	w := layoutWire{Applied: l.applied.wire(), SettledRF: l.settledRF}
+	w := layoutWire{Applied: l.applied.wire(), RevertedRF: l.revertedRF}
 	for _, id := range sortedKeys(l.staged) {
 		s := l.staged[id]
 		w.Staged = append(w.Staged, stagedWire{ID: id, TS: s.ts, Remove: s.remove, Role: toRoleWire(s.role)})
@@ -107,9 +109,7 @@ func (l *Layout) MarshalBinary() ([]byte, error) {
 	if l.stagedRF != nil {
 		w.StagedRF = []uint64{l.stagedRF.ts, uint64(l.stagedRF.rf)}
 	}
-	for _, id := range sortedKeys(l.settled) {
-		w.Settled = append(w.Settled, settledWire{ID: id, TS: l.settled[id]})
-	}
+	w.Reverted = watermarks(l.reverted)
 	b, err := layoutEnc.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode layout: %w", err)
@@ -167,7 +167,8 @@ func (l *Layout) Digest() LayoutDigest {
 func (l *Layout) Equal(o *Layout) bool { return l.Digest() == o.Digest() }
 
 func (a applied) wire() appliedWire {
-	w := appliedWire{Version: a.version, RF: a.rf, Assignment: toAssignmentWire(a.assignment)}
+	w := appliedWire{Version: a.version, RF: a.rf, Assignment: toAssignmentWire(a.assignment),
+		Included: watermarks(a.included), IncludedRF: a.includedRF}
 	for _, id := range sortedKeys(a.roles) {
 		w.Roles = append(w.Roles, roleEntryWire{ID: id, Role: toRoleWire(a.roles[id])})
 	}
@@ -243,10 +244,11 @@ func (w layoutWire) layout() (*Layout, error) {
 		return nil, err
 	}
 	l := &Layout{
-		applied:   applied{version: a.Version, rf: a.RF, roles: map[NodeID]Role{}},
-		staged:    map[NodeID]stagedRole{},
-		settled:   map[NodeID]uint64{},
-		settledRF: w.SettledRF,
+		applied: applied{version: a.Version, rf: a.RF, roles: map[NodeID]Role{},
+			included: fromWatermarks(a.Included), includedRF: a.IncludedRF},
+		staged:     map[NodeID]stagedRole{},
+		reverted:   fromWatermarks(w.Reverted),
+		revertedRF: w.RevertedRF,
 	}
 	for _, e := range a.Roles {
 		r := e.Role.role()
@@ -297,11 +299,23 @@ func (w layoutWire) layout() (*Layout, error) {
 	default:
 		return nil, fmt.Errorf("staged replication factor has %d fields", len(w.StagedRF))
 	}
-	for _, s := range w.Settled {
-		l.settled[s.ID] = s.TS
-	}
-	l.normalize()
 	return l, nil
+}
+
+func watermarks(m map[NodeID]uint64) []watermarkWire {
+	var out []watermarkWire
+	for _, id := range sortedKeys(m) {
+		out = append(out, watermarkWire{ID: id, TS: m[id]})
+	}
+	return out
+}
+
+func fromWatermarks(w []watermarkWire) map[NodeID]uint64 {
+	m := make(map[NodeID]uint64, len(w))
+	for _, e := range w {
+		m[e.ID] = e.TS
+	}
+	return m
 }
 
 func sortedKeys[V any](m map[NodeID]V) []NodeID {

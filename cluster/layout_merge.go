@@ -8,21 +8,24 @@ import (
 // Merge returns the merge of l and other, the layout every node converges
 // to, and changes neither. It is commutative, associative and idempotent,
 // so copies that exchange layouts in any order, any number of times, end
-// equal:
+// equal. Each part merges on its own:
 //
 //   - The applied part (version, replication factor, roles, assignment,
-//     history) is taken wholesale from the higher Version. Two different
-//     layouts with the same version (applied concurrently on two nodes, a
-//     split brain) are ordered by the SHA-256 of their applied part's
-//     encoding, the higher one wins, so every node picks the same one. The
-//     operator sees one of them and applies the next version from there.
+//     history, included watermarks) is taken wholesale from the higher
+//     Version. Two different layouts with the same version (applied
+//     concurrently on two nodes, a split brain) are ordered by the
+//     SHA-256 of their applied part's encoding and the higher one wins, so
+//     every node picks the same one; the changes only the losing side had
+//     applied are live staged changes again, for the operator to apply as
+//     the next version.
 //   - Staged changes merge per key (node id, replication factor) as
 //     last-writer-wins registers: the higher timestamp wins, ties are
 //     broken by the value.
-//   - The settled watermarks (per key, the highest staged timestamp an
-//     Apply or Revert consumed) merge by maximum, and every staged change
-//     at or below its key's watermark is dropped: a change an apply already
-//     included, or a revert dropped, does not come back.
+//   - The reverted watermarks merge by maximum.
+//
+// A staged change is live only above the winning version's included
+// watermark and the reverted watermark of its key, so changes an apply
+// included or a revert dropped do not come back.
 func (l *Layout) Merge(other *Layout) *Layout {
 	if other == nil {
 		return l.Clone()
@@ -31,10 +34,9 @@ func (l *Layout) Merge(other *Layout) *Layout {
 	if compareApplied(l, other) < 0 {
 		win = other
 	}
-	out := &Layout{applied: win.applied.clone(), staged: map[NodeID]stagedRole{}, settled: map[NodeID]uint64{}}
+	out := &Layout{applied: win.applied.clone(), staged: map[NodeID]stagedRole{}, reverted: map[NodeID]uint64{}}
 	mergeStaging(out, l)
 	mergeStaging(out, other)
-	out.normalize()
 	return out
 }
 
@@ -46,28 +48,16 @@ func mergeStaging(dst, from *Layout) {
 			dst.staged[id] = s
 		}
 	}
-	for id, ts := range from.settled {
-		dst.settled[id] = max(dst.settled[id], ts)
+	for id, ts := range from.reverted {
+		dst.reverted[id] = max(dst.reverted[id], ts)
 	}
-	dst.settledRF = max(dst.settledRF, from.settledRF)
+	dst.revertedRF = max(dst.revertedRF, from.revertedRF)
 	if from.stagedRF != nil {
 		if dst.stagedRF == nil || from.stagedRF.ts > dst.stagedRF.ts ||
 			from.stagedRF.ts == dst.stagedRF.ts && from.stagedRF.rf > dst.stagedRF.rf {
 			s := *from.stagedRF
 			dst.stagedRF = &s
 		}
-	}
-}
-
-// normalize drops the staged changes at or below their watermark.
-func (l *Layout) normalize() {
-	for id, s := range l.staged {
-		if s.ts <= l.settled[id] {
-			delete(l.staged, id)
-		}
-	}
-	if l.stagedRF != nil && l.stagedRF.ts <= l.settledRF {
-		l.stagedRF = nil
 	}
 }
 

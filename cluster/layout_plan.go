@@ -93,6 +93,8 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
+	live := l.Staged()
+	liveRF, hasRF := l.liveRF()
 	a := &l.applied
 	a.version = p.Version
 	a.rf = p.ReplicationFactor
@@ -108,7 +110,7 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 		Assignment:        p.Assignment,
 	})
 	pruneHistory(a.history)
-	l.settle()
+	l.include(live, liveRF, hasRF)
 	// The returned plan must not alias the layout's roles.
 	p.Roles = l.Roles()
 	return p, nil

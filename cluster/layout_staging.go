@@ -12,10 +12,14 @@ import (
 // timestamps are Lamport clock values: a new staging is stamped one above
 // every timestamp this copy of the layout has seen, so a change made after
 // seeing another one (through Merge) always wins over it, and concurrent
-// stagings on different nodes are ordered deterministically. Apply and
-// Revert record the timestamps they consumed in a watermark (settled), so
-// the changes they dropped do not come back from a copy that had not heard
-// of them yet.
+// stagings on different nodes are ordered deterministically.
+//
+// Apply and Revert do not delete registers: they raise a watermark per key
+// (the applied version's included map, the reverted map) and a register at
+// or below its watermarks is no longer live. So a change they consumed does
+// not come back from a copy that had not heard of them yet, a change staged
+// elsewhere meanwhile stays, and if two nodes apply the same version
+// concurrently the changes only the losing side applied are staged again.
 
 type stagedRole struct {
 	ts     uint64
@@ -48,7 +52,7 @@ func (l *Layout) Stage(id NodeID, r Role) error {
 // have a role, applied or staged.
 func (l *Layout) StageRemove(id NodeID) error {
 	_, applied := l.applied.roles[id]
-	s, staged := l.staged[id]
+	s, staged := l.liveStaged(id)
 	if !applied && (!staged || s.remove) {
 		return fmt.Errorf("remove node %s: %w", id.Short(), ErrUnknownNode)
 	}
@@ -67,12 +71,40 @@ func (l *Layout) StageReplicationFactor(n int) error {
 
 // Revert drops every staged change. The drop spreads with Merge like the
 // changes did.
-func (l *Layout) Revert() { l.settle() }
+func (l *Layout) Revert() {
+	for id, s := range l.staged {
+		l.reverted[id] = max(l.reverted[id], s.ts)
+	}
+	if l.stagedRF != nil {
+		l.revertedRF = max(l.revertedRF, l.stagedRF.ts)
+	}
+}
+
+// liveStaged returns the register of id if it is live.
+func (l *Layout) liveStaged(id NodeID) (stagedRole, bool) {
+	s, ok := l.staged[id]
+	if !ok || s.ts <= l.reverted[id] || s.ts <= l.applied.included[id] {
+		return stagedRole{}, false
+	}
+	return s, true
+}
+
+// liveRF returns the replication factor register if it is live.
+func (l *Layout) liveRF() (stagedRF, bool) {
+	if l.stagedRF == nil || l.stagedRF.ts <= l.revertedRF || l.stagedRF.ts <= l.applied.includedRF {
+		return stagedRF{}, false
+	}
+	return *l.stagedRF, true
+}
 
 // Staged returns the staged role changes, sorted by node id.
 func (l *Layout) Staged() []StagedChange {
 	out := make([]StagedChange, 0, len(l.staged))
-	for id, s := range l.staged {
+	for id := range l.staged {
+		s, ok := l.liveStaged(id)
+		if !ok {
+			continue
+		}
 		out = append(out, StagedChange{Node: id, Remove: s.remove, Role: s.role.clone()})
 	}
 	slices.SortFunc(out, func(a, b StagedChange) int { return compareNodeID(a.Node, b.Node) })
@@ -81,39 +113,42 @@ func (l *Layout) Staged() []StagedChange {
 
 // StagedReplicationFactor returns the staged replication factor, if any.
 func (l *Layout) StagedReplicationFactor() (int, bool) {
-	if l.stagedRF == nil {
-		return 0, false
-	}
-	return l.stagedRF.rf, true
+	s, ok := l.liveRF()
+	return s.rf, ok
 }
 
 // HasStagedChanges reports whether anything is staged.
-func (l *Layout) HasStagedChanges() bool { return len(l.staged) > 0 || l.stagedRF != nil }
+func (l *Layout) HasStagedChanges() bool {
+	_, rf := l.liveRF()
+	return rf || len(l.Staged()) > 0
+}
 
 // clock is the highest timestamp this copy has seen.
 func (l *Layout) clock() uint64 {
-	c := l.settledRF
+	c := max(l.revertedRF, l.applied.includedRF)
 	if l.stagedRF != nil {
 		c = max(c, l.stagedRF.ts)
 	}
 	for _, s := range l.staged {
 		c = max(c, s.ts)
 	}
-	for _, ts := range l.settled {
+	for _, ts := range l.reverted {
+		c = max(c, ts)
+	}
+	for _, ts := range l.applied.included {
 		c = max(c, ts)
 	}
 	return c
 }
 
-// settle moves every staged change into the watermark and clears them.
-func (l *Layout) settle() {
-	for id, s := range l.staged {
-		l.settled[id] = max(l.settled[id], s.ts)
+// include marks every live staged change as included in the applied
+// version (called by Apply after it replaced the applied part).
+func (l *Layout) include(live []StagedChange, rf stagedRF, hasRF bool) {
+	for _, c := range live {
+		l.applied.included[c.Node] = l.staged[c.Node].ts
 	}
-	clear(l.staged)
-	if l.stagedRF != nil {
-		l.settledRF = max(l.settledRF, l.stagedRF.ts)
-		l.stagedRF = nil
+	if hasRF {
+		l.applied.includedRF = rf.ts
 	}
 }
 
@@ -123,16 +158,16 @@ func (l *Layout) proposed() (map[NodeID]Role, int) {
 	for id, r := range l.applied.roles {
 		roles[id] = r
 	}
-	for id, s := range l.staged {
-		if s.remove {
-			delete(roles, id)
+	for _, c := range l.Staged() {
+		if c.Remove {
+			delete(roles, c.Node)
 		} else {
-			roles[id] = s.role
+			roles[c.Node] = c.Role
 		}
 	}
 	rf := l.applied.rf
-	if l.stagedRF != nil {
-		rf = l.stagedRF.rf
+	if s, ok := l.liveRF(); ok {
+		rf = s.rf
 	}
 	return roles, rf
 }
