@@ -134,7 +134,7 @@ func (l *Local) table(name string) (localTable, error) {
 	defer l.mu.RUnlock()
 	t, ok := l.tables[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown table %q", name)
+		return nil, fmt.Errorf("%w %q", ErrUnknownTable, name)
 	}
 	return t, nil
 }
@@ -178,7 +178,7 @@ func (l *Local) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, e
 	err := l.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(table))
 		if b == nil {
-			return fmt.Errorf("unknown table %q", table)
+			return fmt.Errorf("%w %q", ErrUnknownTable, table)
 		}
 		if v := b.Get(storageKey(pk, sk)); v != nil {
 			out = bytes.Clone(v)
@@ -216,7 +216,7 @@ func (l *Local) scan(ctx context.Context, table string, pk []byte, q RangeQuery,
 	return l.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(table))
 		if b == nil {
-			return fmt.Errorf("unknown table %q", table)
+			return fmt.Errorf("%w %q", ErrUnknownTable, table)
 		}
 		c := b.Cursor()
 		k, v := seekRange(c, base, prefix, q)

@@ -11,8 +11,17 @@ import (
 	"time"
 )
 
-// ErrQuorum means too few replicas answered for the operation to succeed.
-var ErrQuorum = errors.New("quorum not reached")
+// Sentinel errors. They keep their identity across RPC: a Remote node
+// returns errors that errors.Is matches against them.
+var (
+	// ErrQuorum means too few replicas answered for the operation to
+	// succeed.
+	ErrQuorum = errors.New("quorum not reached")
+	// ErrUnknownTable means the node has no table of that name.
+	ErrUnknownTable = errors.New("unknown table")
+	// ErrNodeDown means the node is known to be down: it was not asked.
+	ErrNodeDown = errors.New("node down")
+)
 
 // Placement maps partitions to replicas.
 type Placement interface {

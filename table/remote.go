@@ -1,0 +1,131 @@
+package table
+
+import (
+	"context"
+
+	"github.com/garage-web/garage-web/cluster"
+)
+
+// Caller sends a request to another node and returns its answer; it is
+// what table needs of the RPC transport (cluster/rpc provides it). The
+// call must give up when ctx ends. An error means the request may or may
+// not have been carried out.
+type Caller interface {
+	Call(ctx context.Context, to cluster.NodeID, method string, body []byte) ([]byte, error)
+}
+
+// Registrar routes incoming requests for a method to a handler; it is
+// what table needs of the RPC transport's server side. Handlers are
+// called concurrently, with the caller's deadline in ctx.
+type Registrar interface {
+	Handle(method string, h func(ctx context.Context, from cluster.NodeID, body []byte) ([]byte, error))
+}
+
+// RPC method names served by RegisterRPC and by LockServer.Register.
+const (
+	MethodUpdate = "table.update"
+	MethodGet    = "table.get"
+	MethodRange  = "table.range"
+	MethodLock   = "table.lock"
+	MethodUnlock = "table.unlock"
+)
+
+// Request and response bodies of the table methods (after the version
+// byte, CBOR with integer keys).
+type (
+	updateReq struct {
+		Table  string   `cbor:"1,keyasint"`
+		Values [][]byte `cbor:"2,keyasint"`
+	}
+	getReq struct {
+		Table string `cbor:"1,keyasint"`
+		PK    []byte `cbor:"2,keyasint"`
+		SK    []byte `cbor:"3,keyasint"`
+	}
+	getRes struct {
+		Found bool   `cbor:"1,keyasint"`
+		Value []byte `cbor:"2,keyasint"`
+	}
+	rangeReq struct {
+		Table   string `cbor:"1,keyasint"`
+		PK      []byte `cbor:"2,keyasint"`
+		Start   []byte `cbor:"3,keyasint"`
+		Prefix  []byte `cbor:"4,keyasint"`
+		Filter  string `cbor:"5,keyasint"`
+		Limit   int    `cbor:"6,keyasint"`
+		Reverse bool   `cbor:"7,keyasint"`
+		// HasStart tells a nil Start from an empty one.
+		HasStart bool `cbor:"8,keyasint"`
+	}
+	rangeRes struct {
+		Values [][]byte `cbor:"1,keyasint"`
+	}
+	empty struct{}
+)
+
+// RegisterRPC serves the table methods (table.update, table.get,
+// table.range) of the local node l on r.
+func RegisterRPC(r Registrar, l *Local) {
+	r.Handle(MethodUpdate, serve(func(ctx context.Context, _ cluster.NodeID, req updateReq) (empty, error) {
+		return empty{}, l.Update(ctx, req.Table, req.Values)
+	}))
+	r.Handle(MethodGet, serve(func(ctx context.Context, _ cluster.NodeID, req getReq) (getRes, error) {
+		v, err := l.Get(ctx, req.Table, req.PK, req.SK)
+		return getRes{Found: v != nil, Value: v}, err
+	}))
+	r.Handle(MethodRange, serve(func(ctx context.Context, _ cluster.NodeID, req rangeReq) (rangeRes, error) {
+		q := RangeQuery{Start: req.Start, Prefix: req.Prefix, Filter: req.Filter, Limit: req.Limit, Reverse: req.Reverse}
+		if req.HasStart && q.Start == nil {
+			q.Start = []byte{}
+		}
+		if !req.HasStart {
+			q.Start = nil
+		}
+		vs, err := l.Range(ctx, req.Table, req.PK, q)
+		return rangeRes{Values: vs}, err
+	}))
+}
+
+// Remote is a node reached over RPC.
+type Remote struct {
+	id cluster.NodeID
+	c  Caller
+}
+
+var _ Node = (*Remote)(nil)
+
+// NewRemote returns the node id, reached through c.
+func NewRemote(id cluster.NodeID, c Caller) *Remote { return &Remote{id: id, c: c} }
+
+// ID implements Node: the node id in hex.
+func (r *Remote) ID() string { return r.id.String() }
+
+// NodeID returns the node's cluster id.
+func (r *Remote) NodeID() cluster.NodeID { return r.id }
+
+// Update implements Node.
+func (r *Remote) Update(ctx context.Context, table string, values [][]byte) error {
+	_, err := call[updateReq, empty](ctx, r.c, r.id, MethodUpdate, updateReq{Table: table, Values: values})
+	return err
+}
+
+// Get implements Node.
+func (r *Remote) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, error) {
+	res, err := call[getReq, getRes](ctx, r.c, r.id, MethodGet, getReq{Table: table, PK: pk, SK: sk})
+	if err != nil || !res.Found {
+		return nil, err
+	}
+	if res.Value == nil {
+		return []byte{}, nil
+	}
+	return res.Value, nil
+}
+
+// Range implements Node.
+func (r *Remote) Range(ctx context.Context, table string, pk []byte, q RangeQuery) ([][]byte, error) {
+	res, err := call[rangeReq, rangeRes](ctx, r.c, r.id, MethodRange, rangeReq{
+		Table: table, PK: pk, Start: q.Start, HasStart: q.Start != nil, Prefix: q.Prefix,
+		Filter: q.Filter, Limit: q.Limit, Reverse: q.Reverse,
+	})
+	return res.Values, err
+}
