@@ -156,8 +156,14 @@ func TestRestartRejoinsWithoutBootstrap(t *testing.T) {
 
 	// Same id and directory, another port, no bootstrap peers.
 	c2 := mustNode(t, secret, c.id, c.dir)
-	if ms := c2.m.Members(); len(ms) != 3 || ms[0].Alive && ms[1].Alive && ms[2].Alive {
-		t.Errorf("restarted node before rejoin: %+v, want 3 members, the others not alive", ms)
+	ms := c2.m.Members()
+	if len(ms) != 3 {
+		t.Errorf("restarted node before rejoin: %d members, want itself and the 2 remembered", len(ms))
+	}
+	for _, mem := range ms {
+		if mem.ID != c.id && (mem.Alive || mem.LastSeen.IsZero()) {
+			t.Errorf("remembered %s: %+v, want not alive yet, with a last-seen time", mem.ID.Short(), mem)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()

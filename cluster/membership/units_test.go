@@ -184,3 +184,19 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestMemberlistConfig(t *testing.T) {
+	for _, wan := range []bool{false, true} {
+		c := Config{ID: mustID(t), WAN: wan}
+		mc := c.memberlistConfig()
+		if mc.Name != c.ID.String() {
+			t.Errorf("wan=%v: name %q, want the node id", wan, mc.Name)
+		}
+		if mc.ProbeTimeout >= mc.ProbeInterval {
+			t.Errorf("wan=%v: probe timeout %v not below probe interval %v", wan, mc.ProbeTimeout, mc.ProbeInterval)
+		}
+		if mc.DeadNodeReclaimTime <= 0 {
+			t.Errorf("wan=%v: dead node names never reclaimed", wan)
+		}
+	}
+}
