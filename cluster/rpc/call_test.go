@@ -76,6 +76,9 @@ func TestWrongNodeRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not say %q", err, want)
 	}
+	if _, err := a.cli.Call(testCtx(t), cluster.NodeID{}, b.addr, "test.touch", nil); err == nil {
+		t.Fatal("a call without a node id went through")
+	}
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("handler ran %d times for the wrong node", n)
 	}

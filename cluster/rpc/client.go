@@ -102,6 +102,9 @@ func (c *Client) Call(ctx context.Context, to cluster.NodeID, addr, method strin
 	if !validMethod(method) {
 		return nil, fmt.Errorf("%s: invalid method name", what)
 	}
+	if to.IsZero() { // the zero id would accept any node at addr
+		return nil, fmt.Errorf("%s: no node id", what)
+	}
 	if len(body) > MaxRequestBody {
 		return nil, Errorf(CodeTooLarge, "%s: request body of %d bytes, limit %d", what, len(body), MaxRequestBody)
 	}
