@@ -110,7 +110,10 @@ func compareRole(a, b Role) int {
 // (Revert). Every node holds a copy; copies converge with Merge.
 //
 // A Layout is a value owned by its caller: it is not safe for concurrent
-// use, and the slices and maps its accessors return are copies.
+// use (share it behind a mutex, or swap immutable copies: Merge and Clone
+// return new layouts), and the slices and maps its accessors return are
+// copies. The zero Layout is an empty layout with the default replication
+// factor.
 type Layout struct {
 	applied applied
 
@@ -182,7 +185,14 @@ func (l *Layout) Version() uint64 { return l.applied.version }
 
 // ReplicationFactor returns the applied replication factor (or the one a
 // first apply will use, before anything is applied).
-func (l *Layout) ReplicationFactor() int { return l.applied.rf }
+func (l *Layout) ReplicationFactor() int { return l.applied.replicationFactor() }
+
+func (a applied) replicationFactor() int {
+	if a.rf == 0 { // the zero Layout
+		return DefaultReplicationFactor
+	}
+	return a.rf
+}
 
 // Roles returns a copy of the applied roles.
 func (l *Layout) Roles() map[NodeID]Role {

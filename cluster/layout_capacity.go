@@ -39,7 +39,7 @@ func ParseCapacity(s string) (uint64, error) {
 	}
 	mult, ok := capacityUnits[unit]
 	if !ok {
-		return 0, fmt.Errorf("%w %q: unknown unit %q (use B, K, M, G, T, P, E, optionally with B, or Ki/KiB... for powers of 1024)", ErrInvalidCapacity, s, t[i:])
+		return 0, fmt.Errorf("%w %q: unknown unit %q (K, M, G, T, P, E or KB, MB, ... for powers of 1000; Ki, Mi, ... or KiB, MiB, ... for powers of 1024)", ErrInvalidCapacity, s, t[i:])
 	}
 	r, ok := new(big.Rat).SetString(num)
 	if !ok {

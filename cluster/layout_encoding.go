@@ -167,7 +167,7 @@ func (l *Layout) Digest() LayoutDigest {
 func (l *Layout) Equal(o *Layout) bool { return l.Digest() == o.Digest() }
 
 func (a applied) wire() appliedWire {
-	w := appliedWire{Version: a.version, RF: a.rf, Assignment: toAssignmentWire(a.assignment),
+	w := appliedWire{Version: a.version, RF: a.replicationFactor(), Assignment: toAssignmentWire(a.assignment),
 		Included: watermarks(a.included), IncludedRF: a.includedRF}
 	for _, id := range sortedKeys(a.roles) {
 		w.Roles = append(w.Roles, roleEntryWire{ID: id, Role: toRoleWire(a.roles[id])})

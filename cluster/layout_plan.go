@@ -89,6 +89,7 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 		return Plan{}, fmt.Errorf("%w: apply version %d, but the current version is %d: apply version %d",
 			ErrVersionMismatch, version, l.applied.version, want)
 	}
+	l.init()
 	p, err := l.Preview()
 	if err != nil {
 		return Plan{}, err

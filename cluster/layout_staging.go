@@ -44,6 +44,7 @@ func (l *Layout) Stage(id NodeID, r Role) error {
 	if err := r.Validate(); err != nil {
 		return fmt.Errorf("stage role of node %s: %w", id.Short(), err)
 	}
+	l.init()
 	l.staged[id] = stagedRole{ts: l.clock() + 1, role: r.clone()}
 	return nil
 }
@@ -56,6 +57,7 @@ func (l *Layout) StageRemove(id NodeID) error {
 	if !applied && (!staged || s.remove) {
 		return fmt.Errorf("remove node %s: %w", id.Short(), ErrUnknownNode)
 	}
+	l.init()
 	l.staged[id] = stagedRole{ts: l.clock() + 1, remove: true}
 	return nil
 }
@@ -72,11 +74,31 @@ func (l *Layout) StageReplicationFactor(n int) error {
 // Revert drops every staged change. The drop spreads with Merge like the
 // changes did.
 func (l *Layout) Revert() {
+	l.init()
 	for id, s := range l.staged {
 		l.reverted[id] = max(l.reverted[id], s.ts)
 	}
 	if l.stagedRF != nil {
 		l.revertedRF = max(l.revertedRF, l.stagedRF.ts)
+	}
+}
+
+// init makes the zero Layout usable (as a layout of NewLayout(DefaultReplicationFactor)).
+func (l *Layout) init() {
+	if l.applied.rf == 0 {
+		l.applied.rf = DefaultReplicationFactor
+	}
+	if l.applied.roles == nil {
+		l.applied.roles = map[NodeID]Role{}
+	}
+	if l.applied.included == nil {
+		l.applied.included = map[NodeID]uint64{}
+	}
+	if l.staged == nil {
+		l.staged = map[NodeID]stagedRole{}
+	}
+	if l.reverted == nil {
+		l.reverted = map[NodeID]uint64{}
 	}
 }
 
@@ -165,7 +187,7 @@ func (l *Layout) proposed() (map[NodeID]Role, int) {
 			roles[c.Node] = c.Role
 		}
 	}
-	rf := l.applied.rf
+	rf := l.applied.replicationFactor()
 	if s, ok := l.liveRF(); ok {
 		rf = s.rf
 	}

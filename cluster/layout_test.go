@@ -155,3 +155,21 @@ func TestPartition(t *testing.T) {
 		t.Fatal(Partition(h))
 	}
 }
+
+func TestLayoutZeroValue(t *testing.T) {
+	var l Layout
+	if l.ReplicationFactor() != DefaultReplicationFactor || l.Version() != 0 || l.Replicas(3) != nil {
+		t.Fatal("zero layout")
+	}
+	if !l.Equal(mustLayout(t, DefaultReplicationFactor)) {
+		t.Fatal("zero layout differs from NewLayout(DefaultReplicationFactor)")
+	}
+	for i := range 3 {
+		mustStage(t, &l, testID(i), Role{Zone: string(rune('a' + i)), Capacity: 1e12})
+	}
+	mustApply(t, &l)
+	var m Layout
+	if got := m.Merge(&l); !got.Equal(&l) {
+		t.Fatal("merge into zero layout")
+	}
+}
