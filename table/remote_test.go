@@ -222,9 +222,9 @@ func TestPlacementOrder(t *testing.T) {
 	self := ids[3]
 	p, err := NewClusterPlacement(ClusterPlacementConfig{
 		Self: self, Local: &Local{}, Caller: newFakeNet().caller(self),
-		Replicas:  func(uint8) []cluster.NodeID { return ids },
-		Alive:     func(id cluster.NodeID) bool { return !down[id] },
-		Proximity: func(id cluster.NodeID) (string, time.Duration) { return zone[id], rtt[id] },
+		Replicas:   func(uint8) []cluster.NodeID { return ids },
+		Alive:      func(id cluster.NodeID) bool { return !down[id] },
+		Proximity:  func(id cluster.NodeID) (string, time.Duration) { return zone[id], rtt[id] },
 		ReadQuorum: 2, WriteQuorum: 2,
 	})
 	if err != nil {
