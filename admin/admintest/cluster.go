@@ -213,9 +213,9 @@ func (b *Backend) UpdateLayout(_ context.Context, req admin.UpdateLayoutRequest)
 		_, isStaged := ls.staged[c.ID]
 		switch {
 		case !known && !hasRole:
-			return admin.ClusterLayout{}, fmt.Errorf("node %s: %w: connect to it first (ConnectClusterNodes)", c.ID, admin.ErrNoSuchNode)
+			return admin.ClusterLayout{}, admin.Errorf(admin.ErrNoSuchNode, "no node %s in the cluster: connect to it first (ConnectClusterNodes)", c.ID)
 		case c.Remove && !hasRole && !isStaged:
-			return admin.ClusterLayout{}, fmt.Errorf("%w: node %s has no role to remove", admin.ErrBadRequest, c.ID)
+			return admin.ClusterLayout{}, admin.Errorf(admin.ErrBadRequest, "node %s has no role to remove", c.ID)
 		}
 	}
 	for _, c := range req.Roles {
@@ -247,7 +247,7 @@ func sameRole(a, b admin.NodeRole) bool {
 func (b *Backend) stagedAssignment() (roles map[string]admin.NodeRole, rf int, parts map[string]int, moved int, err error) {
 	ls := &b.layout
 	if len(ls.staged) == 0 && ls.stagedRF == nil {
-		return nil, 0, nil, 0, fmt.Errorf("%w: no staged changes to apply: stage some with UpdateClusterLayout first", admin.ErrBadRequest)
+		return nil, 0, nil, 0, admin.Errorf(admin.ErrBadRequest, "no staged changes to apply: stage some with UpdateClusterLayout first")
 	}
 	roles = maps.Clone(ls.roles)
 	for id, c := range ls.staged {
@@ -268,8 +268,8 @@ func (b *Backend) stagedAssignment() (roles map[string]admin.NodeRole, rf int, p
 		}
 	}
 	if len(storage) < rf {
-		return nil, 0, nil, 0, fmt.Errorf("%w: replication factor %d needs at least %d storage nodes, the new layout would have %d",
-			admin.ErrBadRequest, rf, rf, len(storage))
+		return nil, 0, nil, 0, admin.Errorf(admin.ErrBadRequest, "replication factor %d needs at least %d storage nodes, the new layout would have %d",
+			rf, rf, len(storage))
 	}
 	slices.Sort(storage)
 	parts = make(map[string]int)
@@ -309,7 +309,7 @@ func assignmentMessage(roles map[string]admin.NodeRole, rf, moved int) []string 
 		}
 	}
 	return []string{
-		fmt.Sprintf("%d storage nodes and %d gateways, replication factor %d.", storage, gateways, rf),
+		fmt.Sprintf("Storage nodes: %d, gateways: %d, replication factor %d.", storage, gateways, rf),
 		fmt.Sprintf("%d partition replicas move to a new node.", moved),
 	}
 }
@@ -320,8 +320,8 @@ func (b *Backend) ApplyLayout(_ context.Context, version uint64) (admin.ApplyLay
 	defer b.mu.Unlock()
 	ls := &b.layout
 	if version != ls.version+1 {
-		return admin.ApplyLayoutResult{}, fmt.Errorf("%w: cannot apply layout version %d: the current version is %d, so the next one is %d",
-			admin.ErrBadRequest, version, ls.version, ls.version+1)
+		return admin.ApplyLayoutResult{}, admin.Errorf(admin.ErrBadRequest, "cannot apply layout version %d: the current version is %d, so the next one is %d",
+			version, ls.version, ls.version+1)
 	}
 	roles, rf, parts, moved, err := b.stagedAssignment()
 	if err != nil {

@@ -18,9 +18,11 @@ type runFunc func(ctx context.Context, c *cli, args []string) error
 
 // command is one subcommand.
 type command struct {
-	name    string // words after "garage-web": "key create"
-	args    string // positional arguments, for usage: "NAME"
-	nargs   int    // number of positional arguments
+	name string // words after "garage-web": "key create"
+	// args are the positional arguments, for usage: "NAME". A last
+	// argument ending in "..." may be repeated: "NODE...".
+	args    string
+	nargs   int // number of positional arguments (the minimum, with "...")
 	summary string
 	// setup defines the command's own flags on fs and returns the function
 	// that runs the command with them.
@@ -31,8 +33,18 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"server", "", 0, "run the node (S3 API, website endpoint, admin API)", setupServer},
+		{"status", "", 0, "show the cluster's nodes: zone, capacity, partitions, data, up or down", setupStatus},
 		{"node id", "", 0, "print the node's ID@ADDR, for bootstrap_peers", setupNodeID},
+		{"node connect", "ID@ADDR...", 1, "connect this node to other nodes", setupNodeConnect},
 		{"version", "", 0, "print the version of this binary", setupVersion},
+
+		{"layout show", "", 0, "show the applied layout, the staged changes and what applying them would do", setupLayoutShow},
+		{"layout assign", "NODE...", 1, "stage a role for nodes: -z ZONE with --capacity SIZE or --gateway", setupLayoutAssign},
+		{"layout remove", "NODE...", 1, "stage the removal of nodes from the layout", setupLayoutRemove},
+		{"layout config", "", 0, "stage a new replication factor (-r N)", setupLayoutConfig},
+		{"layout apply", "", 0, "apply the staged changes as layout --version N", setupLayoutApply},
+		{"layout revert", "", 0, "discard the staged changes", setupLayoutRevert},
+		{"layout history", "", 0, "list the layout versions", setupLayoutHistory},
 
 		{"key create", "NAME", 1, "create an access key and print its secret", setupKeyCreate},
 		{"key list", "", 0, "list access keys", setupKeyList},
@@ -125,7 +137,7 @@ func parse(args []string) (*invocation, error) {
 	if err != nil {
 		return nil, flagError(err, cmd.name, func() string { return commandHelp(cmd) })
 	}
-	if len(pos) != cmd.nargs {
+	if len(pos) < cmd.nargs || len(pos) > cmd.nargs && !cmd.variadic() {
 		return nil, &usageError{
 			msg:  fmt.Sprintf("%s: %s", cmd.name, argsProblem(cmd, pos)),
 			help: "garage-web help " + cmd.name,
@@ -134,12 +146,15 @@ func parse(args []string) (*invocation, error) {
 	return &invocation{cmd: cmd, args: pos, opts: o, run: run}, nil
 }
 
+// variadic reports whether the last argument may be repeated.
+func (c *command) variadic() bool { return strings.HasSuffix(c.args, "...") }
+
 func argsProblem(cmd *command, pos []string) string {
 	switch {
+	case len(pos) < cmd.nargs:
+		return "missing " + strings.TrimSuffix(strings.Fields(cmd.args)[len(pos)], "...")
 	case cmd.nargs == 0:
 		return fmt.Sprintf("unexpected argument %q", pos[0])
-	case len(pos) < cmd.nargs:
-		return "missing " + strings.Fields(cmd.args)[len(pos)]
 	default:
 		return fmt.Sprintf("unexpected argument %q after %s", pos[cmd.nargs], cmd.args)
 	}

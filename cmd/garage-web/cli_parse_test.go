@@ -30,6 +30,10 @@ func TestParse(t *testing.T) {
 		{[]string{"bucket", "allow", "--read", "photos", "--key", "alice", "--write"}, "bucket allow", []string{"photos"}, options{}},
 		{[]string{"bucket", "website", "--allow", "site", "--index-document", "i.html"}, "bucket website", []string{"site"}, options{}},
 		{[]string{"bucket", "delete", "photos", "--yes", "--json"}, "bucket delete", []string{"photos"}, options{json: true}},
+		{[]string{"layout", "assign", "-z", "dc1", "--capacity", "1T", "a1", "b2", "--tag", "x"}, "layout assign", []string{"a1", "b2"}, options{}},
+		{[]string{"layout", "apply", "--version", "3"}, "layout apply", nil, options{}},
+		{[]string{"node", "connect", "id1@h:1", "id2@h:2"}, "node connect", []string{"id1@h:1", "id2@h:2"}, options{}},
+		{[]string{"status", "--json"}, "status", nil, options{json: true}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -61,6 +65,10 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"key", "create", "--nope", "a"}, "key create: flag provided but not defined: -nope"},
 		{[]string{"--nope", "key", "list"}, "flag provided but not defined: -nope"},
 		{[]string{"key", "list", "-c"}, "key list: flag needs an argument: -c"},
+		{[]string{"layout", "remove"}, "layout remove: missing NODE"},
+		{[]string{"layout", "apply", "--version", "x"}, `layout apply: invalid value "x" for flag -version`},
+		{[]string{"layout"}, "missing layout command"},
+		{[]string{"help", "layout", "assign"}, ""},
 		{[]string{"help", "frob"}, `no help for "frob"`},
 		{[]string{"help"}, ""},
 		{[]string{"-h"}, ""},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -178,4 +179,50 @@ func writeBucketInfo(w io.Writer, b admin.BucketInfo) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.AccessKeyID, orDash(k.Name), permString(k.Permissions))
 	}
 	tw.Flush()
+}
+
+// shortNode is the first 16 hex characters of a node id, as in tables.
+func shortNode(id string) string {
+	if len(id) > 16 {
+		return id[:16]
+	}
+	return id
+}
+
+// formatCapacity is a role's capacity, "gateway" for none.
+func formatCapacity(c *uint64) string {
+	if c == nil {
+		return "gateway"
+	}
+	return formatSize(*c)
+}
+
+// formatAgo is a duration in seconds, roughly: "42s ago", "5m ago".
+func formatAgo(secs uint64) string {
+	switch {
+	case secs < 60:
+		return fmt.Sprintf("%ds ago", secs)
+	case secs < 3600:
+		return fmt.Sprintf("%dm ago", secs/60)
+	case secs < 86400:
+		return fmt.Sprintf("%dh ago", secs/3600)
+	}
+	return fmt.Sprintf("%dd ago", secs/86400)
+}
+
+// plural is "1 node" or "3 nodes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
