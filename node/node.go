@@ -2,16 +2,12 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,11 +35,18 @@ type Node struct {
 	id       string
 	db       *storage.DB
 	blocks   *storage.BlockStore
+	refs     *storage.RefCounts
+	clock    *crdt.Clock
+	cluster  *clusterNode
 	model    *model.Model
 	registry *prometheus.Registry
 	s3       *s3.Server
 	ready    chan struct{}
 }
+
+// clockFile is the hybrid clock's persisted high-water mark, in
+// metadata_dir.
+const clockFile = "clock"
 
 // Open opens the node's storage and builds its layers. It does not listen
 // yet: call Run.
@@ -51,12 +54,19 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if err := cfg.EnsureSecrets(); err != nil {
 		return nil, err
 	}
-	id, err := loadOrCreateNodeID(cfg.MetadataDir)
-	if err != nil {
+	if err := os.MkdirAll(cfg.MetadataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create metadata dir: %w", err)
+	}
+	n := &Node{cfg: cfg, log: log, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
+	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if n.clock, err = crdt.OpenClock(filepath.Join(cfg.MetadataDir, clockFile), nil); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, id: id, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
-	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if n.cluster, err = newClusterNode(cfg, log, n.clock, n.registry); err != nil {
+		return nil, err
+	}
+	n.id = n.cluster.ID().String()
 	if n.db, err = storage.OpenDB(cfg.MetadataDir); err != nil {
 		return nil, err
 	}
@@ -78,18 +88,21 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		sm.corrupt.Inc()
 		log.Error("corrupted block detected: it was not served; run a scrub and restore the block from a replica or backup", "block", h.String())
 	}
-	refs, err := storage.NewRefCounts(n.db, n.blocks)
-	if err != nil {
+	if n.refs, err = storage.NewRefCounts(n.db, n.blocks); err != nil {
 		return nil, err
 	}
-	sm.refs = refs
+	sm.refs = n.refs
 	sm.db = n.db
-	local, err := table.NewLocal(id, n.db, log)
+	local, err := table.NewLocal(n.id, n.db, log)
 	if err != nil {
 		return nil, err
 	}
 	sm.queue = local.Queue()
-	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, table.Single{Local: local}, n.blocks, refs, crdt.NewClock(nil), log)
+	parts, err := n.cluster.wireTables(local, n.blocks, n.registry)
+	if err != nil {
+		return nil, err
+	}
+	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, parts.placement, parts.blocks, n.refs, n.clock, parts.locker, log)
 	if err != nil {
 		return nil, err
 	}
@@ -105,31 +118,6 @@ func (n *Node) Model() *model.Model { return n.model }
 
 // ID returns the node id.
 func (n *Node) ID() string { return n.id }
-
-func loadOrCreateNodeID(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create metadata dir: %w", err)
-	}
-	path := filepath.Join(dir, "node_id")
-	if b, err := os.ReadFile(path); err == nil {
-		id := strings.TrimSpace(string(b))
-		if len(id) != 64 {
-			return "", fmt.Errorf("%s: not a node id; remove it to make a new one", path)
-		}
-		return id, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read node id: %w", err)
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	id := hex.EncodeToString(b)
-	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write node id: %w", err)
-	}
-	return id, nil
-}
 
 // server is one HTTP endpoint of the node besides the S3 and admin APIs.
 type server struct {
@@ -162,6 +150,11 @@ func (n *Node) WebHandler() http.Handler {
 // until ctx ends. The caller starts it once the endpoints listen: it
 // first writes the start-up banner to out (nil: no banner).
 func (n *Node) Run(ctx context.Context, out io.Writer) error {
+	stopCluster, err := n.cluster.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopCluster()
 	close(n.ready)
 	stopTLS, err := n.startTLS() // tls.go
 	if err != nil {
