@@ -310,4 +310,3 @@ func (b *backend) ConnectNodes(ctx context.Context, peers []string) ([]admin.Con
 	}
 	return out, nil
 }
-
