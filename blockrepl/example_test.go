@@ -58,7 +58,7 @@ func Example() {
 		Node:        gateway,
 		Caller:      loopbackNode{net, gateway},
 		Replicas:    func(storage.Hash) []cluster.NodeID { return storageNodes },
-		WriteQuorum: 2,
+		WriteQuorum: func() int { return 2 },
 	})
 	defer s.Wait()
 

@@ -182,7 +182,7 @@ func (c *testCluster) store(t testing.TB, self cluster.NodeID, mod func(*Config)
 		Local:       c.stores[self],
 		Caller:      c.net.caller(self),
 		Replicas:    func(storage.Hash) []cluster.NodeID { return c.ids },
-		WriteQuorum: 2,
+		WriteQuorum: func() int { return 2 },
 		Alive:       func(n cluster.NodeID) bool { return !c.net.isDown(n) },
 	}
 	if mod != nil {

@@ -27,6 +27,10 @@ func (s *Store) readOrder(nodes []cluster.NodeID) []cluster.NodeID {
 		measured bool
 		rtt      time.Duration
 	}
+	localZone := s.cfg.LocalZone
+	if localZone == "" && s.cfg.Zone != nil {
+		localZone = s.cfg.Zone(s.cfg.Node)
+	}
 	rs := make([]ranked, len(nodes))
 	for i, n := range nodes {
 		r := ranked{node: n, tier: tierOther}
@@ -36,7 +40,7 @@ func (s *Store) readOrder(nodes []cluster.NodeID) []cluster.NodeID {
 		switch {
 		case n == s.cfg.Node:
 			r.tier = tierLocal
-		case s.cfg.LocalZone != "" && s.cfg.Zone != nil && s.cfg.Zone(n) == s.cfg.LocalZone:
+		case localZone != "" && s.cfg.Zone != nil && s.cfg.Zone(n) == localZone:
 			r.tier = tierSameZone
 		case r.measured:
 			r.tier = tierMeasured

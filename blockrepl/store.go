@@ -35,15 +35,17 @@ type Config struct {
 	// Replicas returns the nodes of the block's partition (Partition(h))
 	// from the current layout. Duplicates are ignored.
 	Replicas func(h storage.Hash) []cluster.NodeID
-	// WriteQuorum is how many replicas must store a block before Write
-	// succeeds; at least 1.
-	WriteQuorum int
+	// WriteQuorum returns how many replicas must store a block before
+	// Write succeeds; at least 1. It is asked at every write, so it follows
+	// layout changes.
+	WriteQuorum func() int
 	// Alive reports whether a node is up; a node reported down is not
 	// asked at all. nil: every node is up.
 	Alive func(cluster.NodeID) bool
 	// Zone returns a node's zone; nil or "" means unknown.
 	Zone func(cluster.NodeID) string
-	// LocalZone is this node's zone; "" means unknown (no zone preference).
+	// LocalZone is this node's zone; "" means Zone(Node), looked up at
+	// each read (the zone may change with the layout).
 	LocalZone string
 	// RTT returns the measured round-trip time to a node, and false when
 	// there is no measurement. nil: no measurements.
@@ -72,15 +74,14 @@ type Store struct {
 	bg  sync.WaitGroup // replica writes still running after Write returned
 }
 
-// New returns a store. It panics if Caller or Replicas is nil or
-// WriteQuorum is below 1: those are wiring mistakes, and a quorum must not
-// be guessed. Metrics that cannot be registered are logged, not fatal.
+// New returns a store. It panics if Caller, Replicas or WriteQuorum is
+// nil: those are wiring mistakes, and a quorum must not be guessed. Metrics that cannot be registered are logged, not fatal.
 func New(cfg Config) *Store {
 	if cfg.Caller == nil || cfg.Replicas == nil {
 		panic("blockrepl: Config.Caller and Config.Replicas are required")
 	}
-	if cfg.WriteQuorum < 1 {
-		panic("blockrepl: Config.WriteQuorum must be at least 1")
+	if cfg.WriteQuorum == nil {
+		panic("blockrepl: Config.WriteQuorum is required")
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout

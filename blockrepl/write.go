@@ -30,7 +30,11 @@ func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 		return h, err
 	}
 	nodes := s.replicas(h)
-	quorum := s.cfg.WriteQuorum
+	quorum := s.cfg.WriteQuorum()
+	if quorum < 1 {
+		s.m.quorumFailures.Inc()
+		return h, fmt.Errorf("write block %s: %w: write quorum %d", h, ErrQuorum, quorum)
+	}
 	if len(nodes) < quorum {
 		s.m.quorumFailures.Inc()
 		return h, fmt.Errorf("write block %s: %w: %d replicas, quorum %d", h, ErrQuorum, len(nodes), quorum)
