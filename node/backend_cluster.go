@@ -83,7 +83,11 @@ func nodeRole(r cluster.Role) *admin.NodeRole {
 }
 
 func (b *backend) ClusterHealth(ctx context.Context) (admin.ClusterHealth, error) {
-	c := b.cl()
+	return b.cl().health(), nil
+}
+
+// health sums up which nodes and partitions are available.
+func (c *clusterNode) health() admin.ClusterHealth {
 	l := c.layout.Get()
 	h := admin.ClusterHealth{Partitions: cluster.NumPartitions, KnownNodes: 1, ConnectedNodes: 1}
 	if ml := c.members.Load(); ml != nil {
@@ -103,7 +107,7 @@ func (b *backend) ClusterHealth(ctx context.Context) (admin.ClusterHealth, error
 			h.StorageNodesUp++
 		}
 	}
-	_, wq := quorums(max(l.ReplicationFactor(), 1), b.n.cfg.ConsistencyMode)
+	_, wq := quorums(max(l.ReplicationFactor(), 1), c.cfg.ConsistencyMode)
 	if l.Version() > 0 {
 		for p := range cluster.NumPartitions {
 			up := 0
@@ -129,7 +133,7 @@ func (b *backend) ClusterHealth(ctx context.Context) (admin.ClusterHealth, error
 	default:
 		h.Status = admin.HealthUnavailable
 	}
-	return h, nil
+	return h
 }
 
 // layoutInfo renders a layout for the admin API.

@@ -60,6 +60,11 @@ func newClusterNode(cfg *config.Config, log *slog.Logger, clock *crdt.Clock, reg
 	}
 	c.peers = c.rpcCli.Bind(c.addrOf)
 	c.registerLayoutRPC()
+	if reg != nil {
+		if err := reg.Register(newClusterCollector(c)); err != nil {
+			return nil, fmt.Errorf("cluster metrics: %w", err)
+		}
+	}
 	if err := c.autoLayout(); err != nil {
 		return nil, err
 	}
