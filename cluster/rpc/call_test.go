@@ -369,3 +369,46 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("metrics missing: %v", seen)
 	}
 }
+
+func TestShutdownLetsCallsFinish(t *testing.T) {
+	secret := mustSecret(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	b := mustNode(t, secret, 1, nil, func(s *Server) {
+		s.Handle("test.slow", func(ctx context.Context, _ cluster.NodeID, _ []byte) ([]byte, error) {
+			close(entered)
+			select {
+			case <-release:
+				return []byte("done"), nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		})
+	})
+	a := mustNode(t, secret, 1, nil, nil)
+	ctx := testCtx(t)
+	result := make(chan error, 1)
+	go func() {
+		out, err := a.cli.Call(ctx, b.id.ID, b.addr, "test.slow", nil)
+		if err == nil && string(out) != "done" {
+			err = fmt.Errorf("got %q", out)
+		}
+		result <- err
+	}()
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("handler never ran")
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- b.srv.Shutdown(ctx) }()
+	close(release)
+	if err := <-result; err != nil {
+		t.Fatalf("call in progress during shutdown: %v", err)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if _, err := a.cli.Call(ctx, b.id.ID, b.addr, "test.slow", nil); !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("call after shutdown: %v", err)
+	}
+}

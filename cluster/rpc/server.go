@@ -44,7 +44,8 @@ type Server struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
 	lns      map[net.Listener]struct{}
-	closed   bool
+	closed   bool // by Close
+	draining bool // by Shutdown: no new connections
 
 	http    *http.Server
 	h2      *connListener // handshaken HTTP/2 connections, for http
@@ -123,7 +124,7 @@ func (s *Server) GossipStreams() <-chan net.Conn { return s.gossip }
 // error, ErrServerClosed after Close. Serve may run on several listeners.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.draining {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
@@ -201,7 +202,20 @@ func (s *Server) handshake(conn net.Conn) {
 func (s *Server) isClosed() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.closed
+	return s.closed || s.draining
+}
+
+// Shutdown stops accepting connections, lets the calls in progress
+// finish (until ctx ends) and then closes the server as Close does.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	for ln := range s.lns {
+		_ = ln.Close() // Serve returns ErrServerClosed
+	}
+	s.mu.Unlock()
+	err := s.http.Shutdown(ctx)
+	return errors.Join(err, s.Close())
 }
 
 // Close stops every listener, closes every connection (calls in progress
