@@ -144,6 +144,9 @@ type applied struct {
 	// this version or one before it applied.
 	included   map[NodeID]uint64
 	includedRF uint64
+
+	hash   [32]byte // of the encoding, when hashed (see sealHash)
+	hashed bool
 }
 
 // HistoryEntry describes one applied version. The newest

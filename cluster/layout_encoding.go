@@ -299,6 +299,7 @@ func (w layoutWire) layout() (*Layout, error) {
 	default:
 		return nil, fmt.Errorf("staged replication factor has %d fields", len(w.StagedRF))
 	}
+	l.applied.sealHash()
 	return l, nil
 }
 

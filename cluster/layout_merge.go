@@ -74,14 +74,26 @@ func compareApplied(a, b *Layout) int {
 	return bytes.Compare(ha[:], hb[:])
 }
 
-// appliedHash is the SHA-256 of the encoding of the applied part.
+// appliedHash is the SHA-256 of the encoding of the applied part. Apply
+// and UnmarshalBinary compute it once (the applied part never changes
+// afterwards); only the empty layout computes it on each call.
 func (l *Layout) appliedHash() [32]byte {
-	w := l.applied.wire()
-	b, err := layoutEnc.Marshal(w)
+	if l.applied.hashed {
+		return l.applied.hash
+	}
+	return l.applied.computeHash()
+}
+
+func (a applied) computeHash() [32]byte {
+	b, err := layoutEnc.Marshal(a.wire())
 	if err != nil {
-		// Encoding plain structs of integers, strings and byte arrays
-		// cannot fail.
+		// Plain structs of integers, strings and byte arrays always encode.
 		panic("layout: encode applied part: " + err.Error())
 	}
 	return sha256.Sum256(b)
+}
+
+// sealHash records the hash of the applied part, after it changed.
+func (a *applied) sealHash() {
+	a.hash, a.hashed = a.computeHash(), true
 }

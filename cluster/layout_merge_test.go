@@ -69,7 +69,7 @@ func TestLayoutMergeLaws(t *testing.T) {
 }
 
 func TestLayoutMergeConverges(t *testing.T) {
-	for run := range propertyRuns() {
+	for run := range propertyRuns() / 2 {
 		rng := rand.New(rand.NewPCG(uint64(run), 12))
 		c := randomReplicas(t, rng, 4, 60)
 		// Gossip in random order until everybody has heard from everybody.

@@ -112,6 +112,7 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 	})
 	pruneHistory(a.history)
 	l.include(live, liveRF, hasRF)
+	a.sealHash()
 	// The returned plan must not alias the layout's roles.
 	p.Roles = l.Roles()
 	return p, nil
