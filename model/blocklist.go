@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/garage-web/garage-web/table/crdt"
 )
@@ -60,12 +61,16 @@ func (r BlockRef) Merge(o BlockRef) BlockRef {
 }
 
 // Part is one uploaded multipart part. A part number uploaded again
-// replaces the previous upload (the newest wins).
+// replaces the previous upload (the newest wins); Old keeps the data ids
+// of the uploads it replaced, so that their data is released.
 type Part struct {
 	UploadID string            `json:"upload"`
 	Number   int               `json:"n"`
 	Data     crdt.LWW[PartRef] `json:"data"`
-	Deleted  crdt.Bool         `json:"deleted,omitempty"`
+	// Old is the sorted set of every data id this part number was stored
+	// under, but the current one's.
+	Old     []string  `json:"old,omitempty"`
+	Deleted crdt.Bool `json:"deleted,omitempty"`
 }
 
 func partKey(n int) []byte {
@@ -83,9 +88,22 @@ func (p Part) SortKey() []byte { return partKey(p.Number) }
 // IsTombstone implements table.Entry.
 func (p Part) IsTombstone() bool { return bool(p.Deleted) }
 
-// Merge implements table.Entry.
+// Merge implements table.Entry: the data is a last-writer-wins register,
+// Old the set of every data id either side has seen minus the winner's.
 func (p Part) Merge(o Part) Part {
-	p.Data = p.Data.Merge(o.Data)
-	p.Deleted = p.Deleted.Merge(o.Deleted)
-	return p
+	out := p
+	out.Data = p.Data.Merge(o.Data)
+	out.Deleted = p.Deleted.Merge(o.Deleted)
+	var old []string
+	for _, ids := range [][]string{p.Old, o.Old, {p.Data.Value.DataID, o.Data.Value.DataID}} {
+		old = append(old, ids...)
+	}
+	slices.Sort(old)
+	old = slices.Compact(old)
+	old = slices.DeleteFunc(old, func(id string) bool { return id == "" || id == out.Data.Value.DataID })
+	if len(old) == 0 {
+		old = nil
+	}
+	out.Old = old
+	return out
 }

@@ -30,34 +30,48 @@ func ValidBucketName(name string) bool {
 
 // CreateBucket creates a bucket with global name name. If ownerKeyID is
 // not empty, that key gets read, write and owner rights on it.
+//
+// Exactly one bucket gets a name: the decision holds the name's lock
+// (see lock.go for what a network partition can still do) and reads the
+// alias at quorum before writing. When the name is taken the error wraps
+// ErrBucketExists, and also ErrBucketOwnedByYou when ownerKeyID owns the
+// bucket that has it (the bucket is then returned too).
 func (m *Model) CreateBucket(ctx context.Context, name, ownerKeyID string) (Bucket, error) {
 	if !ValidBucketName(name) {
 		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrInvalidBucketName)
 	}
-	if b, err := m.ResolveBucket(ctx, name); err == nil {
-		if ownerKeyID != "" {
-			if k, err := m.GetKey(ctx, ownerKeyID); err == nil && k.Permissions(b.ID).Owner {
-				return b, fmt.Errorf("bucket %q: %w (owned by you)", name, ErrBucketExists)
+	var out Bucket
+	err := m.withLock(ctx, bucketNameLock(name), func() error {
+		a, ok, err := m.aliases.Get(ctx, nil, []byte(name))
+		if err != nil {
+			return fmt.Errorf("read bucket alias: %w", err)
+		}
+		m.clock.Observe(a.Bucket.TS)
+		if ok && !a.IsTombstone() {
+			if ownerKeyID != "" {
+				// Read at quorum, not from the key cache.
+				if k, ok, err := m.keys.Get(ctx, nil, []byte(ownerKeyID)); err == nil && ok && k.Permissions(a.Bucket.Value).Owner {
+					out, _ = m.GetBucket(ctx, a.Bucket.Value)
+					return fmt.Errorf("bucket %q: %w", name, ErrBucketOwnedByYou)
+				}
 			}
+			return fmt.Errorf("bucket %q: %w", name, ErrBucketExists)
 		}
-		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrBucketExists)
-	} else if !errors.Is(err, ErrNoSuchBucket) {
-		return Bucket{}, err
-	}
-	ts := m.clock.Now()
-	b := Bucket{ID: newID(32), Created: ts, Aliases: crdt.LWWMap[string, bool]{}.Set(name, ts, true)}
-	if err := m.insertBuckets(ctx, b); err != nil {
-		return Bucket{}, fmt.Errorf("create bucket: %w", err)
-	}
-	if err := m.insertAliases(ctx, Alias{Name: name, Bucket: crdt.NewLWW(ts, b.ID)}); err != nil {
-		return Bucket{}, fmt.Errorf("create bucket alias: %w", err)
-	}
-	if ownerKeyID != "" {
-		if err := m.SetPermissions(ctx, b.ID, ownerKeyID, Permissions{Read: true, Write: true, Owner: true}); err != nil {
-			return Bucket{}, err
+		ts := m.clock.After(a.Bucket.TS)
+		b := Bucket{ID: newID(32), Created: ts, Aliases: crdt.LWWMap[string, bool]{}.Set(name, ts, true)}
+		if err := m.insertBuckets(ctx, b); err != nil {
+			return fmt.Errorf("create bucket: %w", err)
 		}
-	}
-	return b, nil
+		if err := m.insertAliases(ctx, Alias{Name: name, Bucket: crdt.NewLWW(ts, b.ID)}); err != nil {
+			return fmt.Errorf("create bucket alias: %w", err)
+		}
+		out = b
+		if ownerKeyID != "" {
+			return m.SetPermissions(ctx, b.ID, ownerKeyID, Permissions{Read: true, Write: true, Owner: true})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // GetBucket returns the live bucket with id.
@@ -66,6 +80,7 @@ func (m *Model) GetBucket(ctx context.Context, id string) (Bucket, error) {
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket: %w", err)
 	}
+	m.clock.Observe(b.maxTS())
 	if !ok || b.IsTombstone() {
 		return Bucket{}, fmt.Errorf("bucket %s: %w", id, ErrNoSuchBucket)
 	}
@@ -83,6 +98,7 @@ func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) 
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket alias: %w", err)
 	}
+	m.clock.Observe(a.Bucket.TS)
 	if !ok || a.IsTombstone() {
 		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
 	}

@@ -1,13 +1,19 @@
 package model
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by the model. Front ends map them to their protocol's
 // errors with errors.Is.
 var (
-	ErrNoSuchAccessKey   = errors.New("no such access key")
-	ErrNoSuchBucket      = errors.New("no such bucket")
-	ErrBucketExists      = errors.New("bucket name already in use")
+	ErrNoSuchAccessKey = errors.New("no such access key")
+	ErrNoSuchBucket    = errors.New("no such bucket")
+	ErrBucketExists    = errors.New("bucket name already in use")
+	// ErrBucketOwnedByYou wraps ErrBucketExists: the caller's key owns
+	// the bucket that has the name.
+	ErrBucketOwnedByYou  = fmt.Errorf("%w by a bucket you own", ErrBucketExists)
 	ErrBucketNotEmpty    = errors.New("bucket not empty")
 	ErrInvalidBucketName = errors.New("invalid bucket name")
 	ErrNoSuchObject      = errors.New("no such object")

@@ -16,6 +16,7 @@ func (m *Model) getObject(ctx context.Context, bucketID, key string) (Object, er
 	if err != nil {
 		return Object{}, fmt.Errorf("read object: %w", err)
 	}
+	m.clock.Observe(o.MaxTS())
 	return o, nil
 }
 

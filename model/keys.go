@@ -62,6 +62,7 @@ func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("read key: %w", err)
 	}
+	m.clock.Observe(k.maxTS())
 	if !ok || k.IsTombstone() {
 		return Key{}, fmt.Errorf("key %s: %w", id, ErrNoSuchAccessKey)
 	}

@@ -90,6 +90,7 @@ func (m *Model) ListObjects(ctx context.Context, in ListInput) (ListOutput, erro
 		if err != nil {
 			return out, fmt.Errorf("list objects: %w", err)
 		}
+		m.observeObjects(page)
 		if len(page) == 0 {
 			return out, nil
 		}
@@ -172,6 +173,7 @@ func (m *Model) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploa
 		if err != nil {
 			return out, fmt.Errorf("list uploads: %w", err)
 		}
+		m.observeObjects(page)
 		if len(page) == 0 {
 			return out, nil
 		}

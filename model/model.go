@@ -63,7 +63,10 @@ type Model struct {
 	local  *table.Local
 	blocks Blocks
 	refs   *storage.RefCounts
-	conds  condLocks
+	// locker serialises the decisions that must see each other: creating
+	// a bucket name, completing or aborting an upload, committing a part,
+	// conditional writes (see lockKey).
+	locker table.Locker
 	// Short-lived caches of access keys (by id) and buckets (by global
 	// name), cleared by the hooks of their tables.
 	keyCache    ttlCache[Key]
@@ -84,7 +87,10 @@ type Model struct {
 const (
 	taskReleaseData = "release-data" // payload: data id
 	taskAbortUpload = "abort-upload" // payload: upload id
-	taskBlockRef    = "block-ref"    // payload: BlockRef JSON
+	// payload: uploadDone JSON; releases the parts a completed upload
+	// does not use.
+	taskCompleteUpload = "complete-upload"
+	taskBlockRef       = "block-ref" // payload: BlockRef JSON
 )
 
 // Filters on the objects table.
@@ -95,10 +101,16 @@ const (
 )
 
 // Open builds the model's tables on the local node. refs may be nil on a
-// node that stores no blocks.
-func Open(cfg Config, local *table.Local, placement table.Placement, blocks Blocks, refs *storage.RefCounts, clock *crdt.Clock, log *slog.Logger) (*Model, error) {
+// node that stores no blocks. clock stamps every write and is fed by every
+// read (use crdt.OpenClock on a node); locker must give mutual exclusion
+// among every node that writes the same tables (table.LocalLocker on a
+// single node).
+func Open(cfg Config, local *table.Local, placement table.Placement, blocks Blocks, refs *storage.RefCounts, clock *crdt.Clock, locker table.Locker, log *slog.Logger) (*Model, error) {
+	if clock == nil || locker == nil {
+		return nil, fmt.Errorf("model: a clock and a locker are required")
+	}
 	cfg.setDefaults()
-	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs}
+	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs, locker: locker}
 	var err error
 	clearKeys := func(*table.Tx, *Key, Key) error { m.keyCache.clear(); return nil }
 	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key], Updated: clearKeys}, local, placement, table.Options[Key]{}); err != nil {
@@ -142,12 +154,17 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	q := local.Queue()
 	q.Handle(taskReleaseData, m.releaseData)
 	q.Handle(taskAbortUpload, m.releaseUpload)
+	q.Handle(taskCompleteUpload, m.finishUpload)
 	q.Handle(taskBlockRef, m.insertBlockRef)
 	return m, nil
 }
 
-// objectUpdated releases the data of versions that were superseded,
-// pruned or aborted. Releasing twice is harmless.
+// objectUpdated carries out what a version's new merged state implies:
+// a completed version's blocks are referenced (and a completed upload's
+// unused parts released), a superseded version's data is released, an
+// aborted upload's data is released. It runs on every replica, from the
+// merged entry only, never from what one request believed; releasing
+// twice is harmless.
 func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
 	var before Object
 	if old != nil {
@@ -163,7 +180,16 @@ func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
 			if err := enqueueBlockRefs(tx, v, false); err != nil {
 				return err
 			}
+			if err := enqueueUploadDone(tx, v); err != nil {
+				return err
+			}
 		case StateSuperseded:
+			if v.Multipart && (!had || prev.State != StateComplete) {
+				// This replica never saw it complete: finish its upload.
+				if err := enqueueUploadDone(tx, v); err != nil {
+					return err
+				}
+			}
 			if err := releaseVersionData(tx, v); err != nil {
 				return err
 			}
@@ -173,15 +199,27 @@ func objectUpdated(tx *table.Tx, old *Object, merged Object) error {
 			}
 		}
 	}
-	// Complete versions dropped outright (their marker already expired).
-	for _, v := range before.Versions {
-		if _, still := merged.Version(v.UUID); !still && v.State == StateComplete {
-			if err := releaseVersionData(tx, v); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
+}
+
+// uploadDone is the payload of a complete-upload task: the upload and the
+// data ids its final version uses.
+type uploadDone struct {
+	Upload string   `json:"upload"`
+	Keep   []string `json:"keep"`
+}
+
+// enqueueUploadDone queues the release of the parts of a multipart
+// version's upload that its final part list does not use.
+func enqueueUploadDone(tx *table.Tx, v ObjectVersion) error {
+	if !v.Multipart {
+		return nil
+	}
+	payload, err := json.Marshal(uploadDone{Upload: v.UUID, Keep: v.DataIDs()})
+	if err != nil {
+		return err
+	}
+	return tx.Enqueue(taskCompleteUpload, payload)
 }
 
 // releaseVersionData releases the data of a version that is no longer
@@ -301,19 +339,49 @@ func (m *Model) releaseData(ctx context.Context, payload []byte) error {
 
 // releaseUpload releases the data of every part of an aborted upload.
 func (m *Model) releaseUpload(ctx context.Context, payload []byte) error {
-	uploadID := string(payload)
-	parts, err := m.parts.Range(ctx, []byte(uploadID), table.RangeQuery{})
+	return m.clearParts(ctx, string(payload), nil)
+}
+
+// finishUpload releases the parts of a completed upload that its version
+// does not use, and clears its part entries.
+func (m *Model) finishUpload(ctx context.Context, payload []byte) error {
+	var d uploadDone
+	if err := json.Unmarshal(payload, &d); err != nil {
+		m.log.Error("dropping malformed complete-upload task", "err", err)
+		return nil
+	}
+	return m.clearParts(ctx, d.Upload, d.Keep)
+}
+
+// clearParts releases every data id the upload's parts were stored
+// under, current or replaced, except those in keep, and marks the part
+// entries deleted.
+func (m *Model) clearParts(ctx context.Context, uploadID string, keep []string) error {
+	parts, err := m.parts.Range(ctx, []byte(uploadID), table.RangeQuery{Filter: table.FilterAll})
 	if err != nil {
 		return fmt.Errorf("list parts of %s: %w", uploadID, err)
 	}
+	kept := make(map[string]bool, len(keep))
+	for _, id := range keep {
+		kept[id] = true
+	}
+	var done []Part
 	for _, p := range parts {
-		if err := m.releaseData(ctx, []byte(p.Data.Value.DataID)); err != nil {
-			return err
+		for _, id := range append([]string{p.Data.Value.DataID}, p.Old...) {
+			if id == "" || kept[id] {
+				continue
+			}
+			if err := m.releaseData(ctx, []byte(id)); err != nil {
+				return err
+			}
 		}
-		p.Deleted = true
-		if err := m.parts.Insert(ctx, p); err != nil {
-			return err
+		if !p.Deleted {
+			p.Deleted = true
+			done = append(done, p)
 		}
+	}
+	if err := m.parts.Insert(ctx, done...); err != nil {
+		return fmt.Errorf("clear parts of %s: %w", uploadID, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/garage-web/garage-web/table"
@@ -55,10 +56,21 @@ type PutPartInput struct {
 }
 
 // PutPart stores one part of an upload and returns its reference.
+//
+// It takes no lock, so the parts of one upload commit in parallel. A part
+// number uploaded again replaces the previous upload; the replaced data
+// is not released at once but when the upload is finished, from the
+// merged part entries (see finishUpload), which is what keeps a part
+// replaced while CompleteUpload runs from releasing data the completed
+// version uses. After committing, PutPart reads the upload again: if it
+// was finished meanwhile without this data (completed with other parts,
+// or aborted), it releases the data itself (no version can use it) and
+// fails with ErrNoSuchUpload.
 func (m *Model) PutPart(ctx context.Context, in PutPartInput) (PartRef, error) {
 	if _, err := m.GetUpload(ctx, in.BucketID, in.Key, in.UploadID); err != nil {
 		return PartRef{}, err
 	}
+	prev := m.readPartAsync(ctx, in.UploadID, in.Number)
 	dataID := NewUUID()
 	size, err := m.writeData(ctx, dataID, in.Body)
 	if err == nil {
@@ -70,12 +82,51 @@ func (m *Model) PutPart(ctx context.Context, in PutPartInput) (PartRef, error) {
 	}
 	etag, sums := in.Digest()
 	ref := PartRef{Number: in.Number, DataID: dataID, Size: size, ETag: etag, Checksums: sums}
-	p := Part{UploadID: in.UploadID, Number: in.Number, Data: crdt.NewLWW(m.clock.Now(), ref)}
-	if err := m.parts.Insert(ctx, p); err != nil {
+	old, err := prev()
+	if err != nil {
 		m.releaseLater(ctx, dataID)
+		return PartRef{}, err
+	}
+	// Stamped after the upload it replaces, so that it wins.
+	p := Part{UploadID: in.UploadID, Number: in.Number, Data: crdt.NewLWW(m.clock.After(old.Data.TS), ref)}
+	if err := m.parts.Insert(ctx, p); err != nil {
+		// The entry may have reached some replicas: the data is left for
+		// the upload's completion or abort to release.
 		return PartRef{}, fmt.Errorf("record part: %w", err)
 	}
+	o, err := m.getObject(ctx, in.BucketID, in.Key)
+	if err != nil {
+		return PartRef{}, err
+	}
+	if v, ok := o.Version(in.UploadID); ok && v.State != StateUploading {
+		if v.State != StateComplete || !slices.Contains(v.DataIDs(), dataID) {
+			m.releaseLater(ctx, dataID)
+		}
+		return PartRef{}, fmt.Errorf("upload %s finished while part %d was uploaded: %w", in.UploadID, in.Number, ErrNoSuchUpload)
+	}
 	return ref, nil
+}
+
+// readPartAsync starts reading a part entry at quorum and returns the
+// function that waits for it (a zero Part when there is none).
+func (m *Model) readPartAsync(ctx context.Context, uploadID string, n int) func() (Part, error) {
+	type result struct {
+		p   Part
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		p, _, err := m.parts.Get(ctx, []byte(uploadID), partKey(n))
+		if err != nil {
+			err = fmt.Errorf("read part: %w", err)
+		}
+		m.clock.Observe(p.Data.TS)
+		ch <- result{p, err}
+	}()
+	return func() (Part, error) {
+		r := <-ch
+		return r.p, r.err
+	}
 }
 
 // releaseLater releases a data id that ended up unused.
@@ -110,12 +161,16 @@ type CompletedPart struct {
 	ETag   string
 }
 
-// CompleteUpload assembles the named parts into the object's new version.
+// CompleteUpload assembles the named parts into the object's new version,
+// stamped when it completes (after every version of the key), so that
+// the last upload to complete wins. It decides under the key's lock,
+// after reading the upload at quorum: completing an upload that was
+// completed with the same part list answers that version again (as S3
+// does); with another list, or after an abort, it fails with
+// ErrNoSuchUpload. The parts the version does not use are released by
+// the objects table's hook once the completion is merged (see
+// objectUpdated), not here.
 func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID string, list []CompletedPart, cond WriteConditions) (ObjectVersion, error) {
-	up, err := m.GetUpload(ctx, bucketID, key, uploadID)
-	if err != nil {
-		return ObjectVersion{}, err
-	}
 	if len(list) == 0 {
 		return ObjectVersion{}, fmt.Errorf("no parts given: %w", ErrInvalidPart)
 	}
@@ -124,13 +179,73 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 			return ObjectVersion{}, fmt.Errorf("part %d after part %d: %w", list[i].Number, list[i-1].Number, ErrInvalidPartOrder)
 		}
 	}
+	var out ObjectVersion
+	err := m.withLock(ctx, objectLock(bucketID, key), func() error {
+		o, err := m.getObject(ctx, bucketID, key)
+		if err != nil {
+			return err
+		}
+		up, ok := o.Version(uploadID)
+		if !ok || !up.Multipart {
+			return fmt.Errorf("upload %s: %w", uploadID, ErrNoSuchUpload)
+		}
+		switch up.State {
+		case StateUploading:
+		case StateComplete:
+			if sameParts(up, list) {
+				out = up
+				return nil
+			}
+			return fmt.Errorf("upload %s was completed with other parts: %w", uploadID, ErrNoSuchUpload)
+		default:
+			return fmt.Errorf("upload %s is %s: %w", uploadID, up.State, ErrNoSuchUpload)
+		}
+		v, err := m.assemble(ctx, up, list)
+		if err != nil {
+			return err
+		}
+		if cond.IfMatch != "" || cond.IfNoneMatch != "" {
+			if err := checkConditions(o, key, cond); err != nil {
+				return err
+			}
+		}
+		if err := m.insertVersion(ctx, bucketID, key, &v, o); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return ObjectVersion{}, err
+	}
+	return out, nil
+}
+
+// sameParts reports whether a completed version is made of the listed
+// parts.
+func sameParts(v ObjectVersion, list []CompletedPart) bool {
+	if v.Data == nil || len(v.Data.Parts) != len(list) {
+		return false
+	}
+	for i, p := range v.Data.Parts {
+		if p.Number != list[i].Number || p.ETag != trimETag(list[i].ETag) {
+			return false
+		}
+	}
+	return true
+}
+
+// assemble reads the upload's parts and builds the complete version of
+// the listed ones (its timestamp is set when it is written).
+func (m *Model) assemble(ctx context.Context, up ObjectVersion, list []CompletedPart) (ObjectVersion, error) {
 	stored := map[int]Part{}
 	for after := 0; ; {
-		page, err := m.parts.Range(ctx, []byte(uploadID), table.RangeQuery{Start: partKey(after + 1), Limit: 1000})
+		page, err := m.parts.Range(ctx, []byte(up.UUID), table.RangeQuery{Start: partKey(after + 1), Limit: 1000})
 		if err != nil {
 			return ObjectVersion{}, fmt.Errorf("read parts: %w", err)
 		}
 		for _, p := range page {
+			m.clock.Observe(p.Data.TS)
 			stored[p.Number] = p
 		}
 		if len(page) < 1000 {
@@ -141,7 +256,6 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 	md5s := md5.New()
 	var size int64
 	refs := make([]PartRef, 0, len(list))
-	used := map[int]bool{}
 	for i, c := range list {
 		p, ok := stored[c.Number]
 		if !ok || trimETag(c.ETag) != p.Data.Value.ETag {
@@ -158,7 +272,6 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 		md5s.Write(raw)
 		size += ref.Size
 		refs = append(refs, ref)
-		used[c.Number] = true
 	}
 	meta := &ObjectMeta{Size: size, ETag: fmt.Sprintf("%x-%d", md5s.Sum(nil), len(list))}
 	if up.Meta != nil {
@@ -170,37 +283,29 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 			}
 		}
 	}
-	v := ObjectVersion{UUID: up.UUID, TS: up.TS, State: StateComplete, Multipart: true, Meta: meta, Data: &ObjectData{Parts: refs}}
-	if err := m.commitVersion(ctx, bucketID, key, v, cond); err != nil {
-		return ObjectVersion{}, err
-	}
-	// The parts table is no longer needed: the version holds the refs.
-	// Parts not named in the list are released.
-	var done []Part
-	for n, p := range stored {
-		if !used[n] {
-			m.releaseLater(ctx, p.Data.Value.DataID)
-		}
-		p.Deleted = true
-		done = append(done, p)
-	}
-	if err := m.parts.Insert(context.WithoutCancel(ctx), done...); err != nil {
-		m.log.Warn("could not clear completed parts", "upload", uploadID, "err", err)
-	}
-	return v, nil
+	return ObjectVersion{UUID: up.UUID, State: StateComplete, Multipart: true, Meta: meta, Data: &ObjectData{Parts: refs}}, nil
 }
 
-// AbortUpload aborts an upload; its parts are released in the background.
+// AbortUpload aborts an upload in progress; its parts are released in the
+// background. It decides under the key's lock after reading the upload at
+// quorum: an upload already completed or aborted is not found
+// (ErrNoSuchUpload), so an abort never undoes an acknowledged completion.
 func (m *Model) AbortUpload(ctx context.Context, bucketID, key, uploadID string) error {
-	up, err := m.GetUpload(ctx, bucketID, key, uploadID)
-	if err != nil {
-		return err
-	}
-	up.State = StateAborted
-	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{up}}); err != nil {
-		return fmt.Errorf("abort upload: %w", err)
-	}
-	return nil
+	return m.withLock(ctx, objectLock(bucketID, key), func() error {
+		o, err := m.getObject(ctx, bucketID, key)
+		if err != nil {
+			return err
+		}
+		up, ok := o.Version(uploadID)
+		if !ok || !up.Multipart || up.State != StateUploading {
+			return fmt.Errorf("upload %s: %w", uploadID, ErrNoSuchUpload)
+		}
+		up.State = StateAborted
+		if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{up}}); err != nil {
+			return fmt.Errorf("abort upload: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteObject hides the object behind a delete marker. Deleting a missing
@@ -214,8 +319,8 @@ func (m *Model) DeleteObject(ctx context.Context, bucketID, key string) error {
 	if !ok || !cur.IsData() {
 		return nil
 	}
-	v := ObjectVersion{UUID: NewUUID(), TS: m.clock.After(cur.TS), State: StateComplete, Data: &ObjectData{DeleteMarker: true}}
-	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}}); err != nil {
+	v := ObjectVersion{UUID: NewUUID(), State: StateComplete, Data: &ObjectData{DeleteMarker: true}}
+	if err := m.insertVersion(ctx, bucketID, key, &v, o); err != nil {
 		return fmt.Errorf("delete object: %w", err)
 	}
 	return nil

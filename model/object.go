@@ -7,28 +7,24 @@ import (
 	"slices"
 )
 
-// Version states.
+// Version states. A version only moves up this list (see stateRank):
+// uploading → aborted → complete → superseded.
 const (
 	StateUploading = "uploading"
 	StateComplete  = "complete"
 	StateAborted   = "aborted"
-	// StateSuperseded marks a complete version that a newer one replaced.
-	// The marker keeps the version's data references (so any replica can
-	// release them) but not its metadata, and is dropped once it is
-	// markerRetention older than the current version.
+	// StateSuperseded marks a complete version that a newer complete one
+	// replaced.
 	StateSuperseded = "superseded"
 )
 
-// Superseded and aborted markers are kept for markerRetention, measured
-// against the current version's timestamp (not a clock, so the compaction
-// is the same on every replica), and at most maxMarkers of them, the
-// newest: an object overwritten again and again keeps a small entry. A
-// replica that missed more history than that could bring back a stale
-// upload in progress, which the stale-upload clean-up aborts.
-const (
-	markerRetention = uint64(24 * 60 * 60 * 1000)
-	maxMarkers      = 8
-)
+// Superseded and aborted versions are kept as markers so that a replica
+// that missed the change cannot bring an old state back. A marker keeps
+// only what releasing its data needs (uuid, timestamp, state, multipart
+// flag, data ids and listed blocks): no metadata, no inline bytes. Merge
+// never drops a marker; removing old ones is a garbage collection agreed
+// by every replica of the partition (not done yet), so an object
+// overwritten again and again grows by one small marker per overwrite.
 
 // ObjectMeta is what S3 returns about an object version.
 type ObjectMeta struct {
@@ -107,8 +103,8 @@ func (v ObjectVersion) DataIDs() []string {
 }
 
 // Object is an object key with its versions, oldest first: the newest
-// complete version, uploads in progress, and recent markers of superseded
-// and aborted versions (so that a replica that missed an abort or a newer
+// complete version, uploads in progress, and markers of superseded and
+// aborted versions (so that a replica that missed an abort or a newer
 // write cannot bring an old state back).
 type Object struct {
 	Bucket   string          `json:"bucket"`
@@ -132,25 +128,36 @@ func (o Object) IsTombstone() bool {
 	return true
 }
 
-// stateRank orders states for merging one version seen twice: an abort
-// wins over everything, completion over an upload in progress.
+// stateRank orders the states one version can be seen in; a merge keeps
+// the highest. An upload in progress is the lowest. An abort beats it but
+// loses to a completion: an acknowledged CompleteMultipartUpload (or PUT)
+// is never undone by an abort that raced it, for example across a network
+// partition, whatever order replicas learn them in (the abort's release of
+// the data may then have run: see docs/architecture.md). Superseded is the
+// highest: it is only ever derived from a complete version once a newer
+// complete version exists, which stays true in every later merge.
 func stateRank(s string) int {
 	switch s {
 	case StateSuperseded:
 		return 3
-	case StateAborted:
-		return 2
 	case StateComplete:
+		return 2
+	case StateAborted:
 		return 1
 	}
 	return 0
 }
 
-// Merge implements table.Entry.
+// Merge implements table.Entry. It is a pure join: per version (uuid) the
+// highest state wins (ties between different values of one state, which
+// writers never produce, by encoding), versions are ordered by
+// (timestamp, uuid), and every complete version older than the newest
+// complete one becomes a superseded marker. Nothing is dropped.
 func (o Object) Merge(other Object) Object {
 	byID := make(map[string]ObjectVersion, len(o.Versions)+len(other.Versions))
 	for _, list := range [][]ObjectVersion{o.Versions, other.Versions} {
 		for _, v := range list {
+			v = v.compact()
 			cur, ok := byID[v.UUID]
 			if !ok || stateRank(v.State) > stateRank(cur.State) || stateRank(v.State) == stateRank(cur.State) && greaterEncoding(v, cur) {
 				byID[v.UUID] = v
@@ -164,7 +171,19 @@ func (o Object) Merge(other Object) Object {
 	slices.SortFunc(vs, func(a, b ObjectVersion) int {
 		return cmp.Or(cmp.Compare(a.TS, b.TS), cmp.Compare(a.UUID, b.UUID))
 	})
-	out := Object{Bucket: o.Bucket, Key: o.Key, Versions: pruneVersions(vs)}
+	last := -1
+	for i, v := range vs {
+		if v.State == StateComplete {
+			last = i
+		}
+	}
+	for i := 0; i < last; i++ {
+		if vs[i].State == StateComplete {
+			vs[i].State = StateSuperseded
+			vs[i] = vs[i].compact()
+		}
+	}
+	out := Object{Bucket: o.Bucket, Key: o.Key, Versions: vs}
 	if len(out.Versions) == 0 {
 		out.Versions = nil
 	}
@@ -174,43 +193,32 @@ func (o Object) Merge(other Object) Object {
 	return out
 }
 
-// pruneVersions turns complete versions older than the newest complete one
-// into superseded markers, and drops markers older than markerRetention.
-func pruneVersions(vs []ObjectVersion) []ObjectVersion {
-	last := -1
-	for i, v := range vs {
-		if v.State == StateComplete {
-			last = i
-		}
+// compact returns v, reduced to a marker if it is one: superseded and
+// aborted versions keep their uuid, timestamp, state, multipart flag and
+// the data ids and blocks their data is stored under.
+func (v ObjectVersion) compact() ObjectVersion {
+	if v.State != StateSuperseded && v.State != StateAborted {
+		return v
 	}
-	if last < 0 {
-		return vs
-	}
-	newest := vs[last].TS
-	isMarker := func(v ObjectVersion) bool { return v.State == StateSuperseded || v.State == StateAborted }
-	markers := 0
-	for i, v := range vs {
-		if isMarker(v) || i < last && v.State == StateComplete {
-			markers++
+	m := ObjectVersion{UUID: v.UUID, TS: v.TS, State: v.State, Multipart: v.Multipart}
+	if v.Data != nil && len(v.Data.Parts) > 0 {
+		parts := make([]PartRef, len(v.Data.Parts))
+		for i, p := range v.Data.Parts {
+			parts[i] = PartRef{DataID: p.DataID, Blocks: p.Blocks}
 		}
+		m.Data = &ObjectData{Parts: parts}
 	}
-	out := vs[:0:0]
-	for i, v := range vs {
-		if i < last && v.State == StateComplete {
-			v = ObjectVersion{UUID: v.UUID, TS: v.TS, State: StateSuperseded, Multipart: v.Multipart, Data: v.Data}
-		}
-		if isMarker(v) {
-			// vs is oldest first: the first markers are the ones beyond
-			// the newest maxMarkers.
-			drop := markers > maxMarkers || v.TS+markerRetention < newest
-			markers--
-			if drop {
-				continue
-			}
-		}
-		out = append(out, v)
+	return m
+}
+
+// MaxTS returns the highest timestamp of the object's versions (0 if it
+// has none): a new version of the key must be stamped after it.
+func (o Object) MaxTS() uint64 {
+	var ts uint64
+	for _, v := range o.Versions {
+		ts = max(ts, v.TS)
 	}
-	return out
+	return ts
 }
 
 // Current returns the newest complete version, if any.

@@ -36,8 +36,15 @@ type PutObjectInput struct {
 
 // PutObject stores an object and returns its new version. It returns only
 // once data and metadata are on stable storage at a write quorum.
+//
+// The version is stamped when it is committed, after every version of the
+// key that this node read then: of two PUTs of one key, the one that
+// completes last wins, whichever started first. The read of the current
+// object runs while the body is read, so a small PUT waits for it little
+// or not at all; a large PUT reads again once its data is written.
 func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion, error) {
-	ts, uuid := m.clock.Now(), NewUUID()
+	uuid := NewUUID()
+	cur := m.readObjectAsync(ctx, in.BucketID, in.Key)
 	first := make([]byte, m.cfg.InlineThreshold)
 	if m.cfg.InlineThreshold > m.cfg.BlockSize {
 		first = first[:m.cfg.BlockSize]
@@ -50,10 +57,10 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 			return ObjectVersion{}, err
 		}
 		etag, sums := in.Digest()
-		v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+		v := ObjectVersion{UUID: uuid, State: StateComplete,
 			Meta: &ObjectMeta{Size: int64(n), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 			Data: &ObjectData{Inline: first[:n:n]}}
-		return v, m.commitVersion(ctx, in.BucketID, in.Key, v, in.If)
+		return m.commitVersion(ctx, in.BucketID, in.Key, v, in.If, cur)
 	case err != nil:
 		return ObjectVersion{}, err
 	}
@@ -86,16 +93,16 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 			return ObjectVersion{}, fmt.Errorf("store block: %w", err)
 		}
 		etag, sums := in.Digest()
-		v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+		v := ObjectVersion{UUID: uuid, State: StateComplete,
 			Meta: &ObjectMeta{Size: int64(k), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 			Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: int64(k), Blocks: []BlockPtr{{Hash: h[:], Size: int64(k)}}}}}}
-		return v, m.commitVersion(ctx, in.BucketID, in.Key, v, in.If)
+		return m.commitVersion(ctx, in.BucketID, in.Key, v, in.If, cur)
 	case err != nil:
 		return ObjectVersion{}, err
 	}
-	// Large object: record the upload first so a crash leaves a trace that
-	// the clean-up finds, then write blocks.
-	uploading := ObjectVersion{UUID: uuid, TS: ts, State: StateUploading, Meta: &ObjectMeta{Headers: in.Headers}}
+	// Large object: record the upload first (stamped when it starts) so a
+	// crash leaves a trace that the clean-up finds, then write blocks.
+	uploading := ObjectVersion{UUID: uuid, TS: m.clock.Now(), State: StateUploading, Meta: &ObjectMeta{Headers: in.Headers}}
 	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
@@ -108,21 +115,40 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		return ObjectVersion{}, err
 	}
 	etag, sums := in.Digest()
-	v := ObjectVersion{UUID: uuid, TS: ts, State: StateComplete,
+	v := ObjectVersion{UUID: uuid, State: StateComplete,
 		Meta: &ObjectMeta{Size: size, ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 		Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: size}}}}
-	if err := m.commitVersion(ctx, in.BucketID, in.Key, v, in.If); err != nil {
+	v, err = m.commitVersion(ctx, in.BucketID, in.Key, v, in.If, m.readObjectAsync(ctx, in.BucketID, in.Key))
+	if err != nil {
 		// A version refused by its preconditions was never written as
 		// complete and is aborted. A failed write may have reached some
 		// replicas as complete: it is left as it is, never aborted, so
 		// that no replica can hold a complete version whose data was
 		// released.
-		if errors.Is(err, ErrPrecondition) {
+		if errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNoSuchObject) {
 			m.abortVersion(ctx, in.BucketID, in.Key, uploading)
 		}
 		return ObjectVersion{}, err
 	}
 	return v, nil
+}
+
+// readObjectAsync starts reading the object entry at quorum and returns
+// the function that waits for it.
+func (m *Model) readObjectAsync(ctx context.Context, bucketID, key string) func() (Object, error) {
+	type result struct {
+		o   Object
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		o, err := m.getObject(ctx, bucketID, key)
+		ch <- result{o, err}
+	}()
+	return func() (Object, error) {
+		r := <-ch
+		return r.o, r.err
+	}
 }
 
 func checksumType(sums map[string]string) string {
@@ -148,44 +174,55 @@ func (m *Model) abortVersion(ctx context.Context, bucketID, key string, v Object
 	}
 }
 
-// condLocks serialise check-and-commit of conditional writes on one node.
-type condLocks struct {
-	mu [64]sync.Mutex
-}
-
-func (c *condLocks) lock(bucket, key string) *sync.Mutex {
-	h := uint32(2166136261)
-	for _, s := range []string{bucket, key} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * 16777619
+// commitVersion stamps v after every version of the key in the current
+// object (cur waits for its read), checks the write conditions and
+// inserts v. A conditional write holds the key's lock and reads the
+// object again once it has it, so that conditional writes of one key see
+// each other.
+func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions, cur func() (Object, error)) (ObjectVersion, error) {
+	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
+		o, err := cur()
+		if err != nil {
+			return ObjectVersion{}, err
 		}
+		return v, m.insertVersion(ctx, bucketID, key, &v, o)
 	}
-	return &c.mu[h%uint32(len(c.mu))]
-}
-
-// commitVersion checks the write conditions and inserts the version.
-func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions) error {
-	if cond.IfMatch != "" || cond.IfNoneMatch != "" {
-		mu := m.conds.lock(bucketID, key)
-		mu.Lock()
-		defer mu.Unlock()
-		cur, err := m.getObject(ctx, bucketID, key)
+	err := m.withLock(ctx, objectLock(bucketID, key), func() error {
+		o, err := m.getObject(ctx, bucketID, key)
 		if err != nil {
 			return err
 		}
-		vis, exists := cur.Visible()
-		if cond.IfNoneMatch != "" && exists && (cond.IfNoneMatch == "*" || etagMatches(cond.IfNoneMatch, vis.Meta.ETag)) {
-			return fmt.Errorf("If-None-Match %s: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
+		if err := checkConditions(o, key, cond); err != nil {
+			return err
 		}
-		if cond.IfMatch != "" && !exists {
-			return fmt.Errorf("If-Match %s: %s: %w", cond.IfMatch, key, ErrNoSuchObject)
-		}
-		if cond.IfMatch != "" && cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag) {
-			return fmt.Errorf("If-Match %s: %w", cond.IfMatch, ErrPrecondition)
-		}
+		return m.insertVersion(ctx, bucketID, key, &v, o)
+	})
+	if err != nil {
+		return ObjectVersion{}, err
 	}
-	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}}); err != nil {
+	return v, nil
+}
+
+// insertVersion stamps v after every version of cur and writes it.
+func (m *Model) insertVersion(ctx context.Context, bucketID, key string, v *ObjectVersion, cur Object) error {
+	v.TS = m.clock.After(cur.MaxTS())
+	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{*v}}); err != nil {
 		return fmt.Errorf("commit object version: %w", err)
+	}
+	return nil
+}
+
+// checkConditions checks If-None-Match and If-Match against the object.
+func checkConditions(o Object, key string, cond WriteConditions) error {
+	vis, exists := o.Visible()
+	if cond.IfNoneMatch != "" && exists && (cond.IfNoneMatch == "*" || etagMatches(cond.IfNoneMatch, vis.Meta.ETag)) {
+		return fmt.Errorf("If-None-Match %s: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
+	}
+	if cond.IfMatch != "" && !exists {
+		return fmt.Errorf("If-Match %s: %s: %w", cond.IfMatch, key, ErrNoSuchObject)
+	}
+	if cond.IfMatch != "" && cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag) {
+		return fmt.Errorf("If-Match %s: %w", cond.IfMatch, ErrPrecondition)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func TestPutWithoutWriteQuorum(t *testing.T) {
 	}
 	p := &quorumPlacement{n: local}
 	p.wq.Store(1)
-	m, err := model.Open(model.Config{}, local, p, bs, refs, crdt.NewClock(nil), log)
+	m, err := model.Open(model.Config{}, local, p, bs, refs, crdt.NewClock(nil), &table.LocalLocker{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

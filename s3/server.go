@@ -293,6 +293,8 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrNoSuchUpload, true
 	case errors.Is(err, model.ErrBucketNotEmpty):
 		return s3err.ErrBucketNotEmpty, true
+	case errors.Is(err, model.ErrBucketOwnedByYou):
+		return s3err.ErrBucketAlreadyOwnedByYou, true
 	case errors.Is(err, model.ErrBucketExists):
 		return s3err.ErrBucketAlreadyExists, true
 	case errors.Is(err, model.ErrInvalidBucketName):

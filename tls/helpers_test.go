@@ -45,8 +45,9 @@ func mustCluster(t testing.TB, n int) []*model.Model {
 	}
 	p := placement{nodes: nodes, rq: n/2 + 1, wq: n/2 + 1}
 	models := make([]*model.Model, n)
+	locker := &table.LocalLocker{} // shared: the nodes are in one process
 	for i := range n {
-		m, err := model.Open(model.Config{}, locals[i], p, nil, nil, crdt.NewClock(nil), discard())
+		m, err := model.Open(model.Config{}, locals[i], p, nil, nil, crdt.NewClock(nil), locker, discard())
 		if err != nil {
 			t.Fatal(err)
 		}
