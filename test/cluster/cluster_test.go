@@ -1,5 +1,7 @@
 package cluster
 
+//lint:file-ignore U1000 used by the cluster tests behind the clustertest build tag
+
 import (
 	"context"
 	"encoding/json"
@@ -66,8 +68,13 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	c := &Cluster{Secret: randHex(32), opts: opts}
 	total := opts.Nodes + opts.Gateways
 
-	// Cleanup order (LIFO): processes first, then proxies, then namespaces.
+	// Cleanup order (LIFO): processes first (log tails printed while the
+	// directory still exists), then proxies, then namespaces, then files.
+	root := t.TempDir()
 	if opts.Netns {
+		if opts.Latency > 0 {
+			t.Fatal("ClusterOptions: Latency with Netns is not supported (the proxies live in the host namespace)")
+		}
 		c.Net = newNetns(t)
 	}
 	t.Cleanup(func() {
@@ -87,7 +94,6 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	} else {
 		copy(ips, loopbackAddrs(t, total))
 	}
-	root := t.TempDir()
 	for i := 0; i < total; i++ {
 		name := hostName(i, opts.Nodes)
 		ip := ips[i]

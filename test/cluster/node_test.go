@@ -143,7 +143,10 @@ func (n *Node) Start(ctx context.Context) error {
 	// Not CommandContext: the process outlives Start's context.
 	cmd := n.command(context.Background(), "server", "-c", n.ConfigPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group (Kill and Stop signal the group); Pdeathsig so the
+	// server dies with the test binary even when the binary is killed before
+	// its cleanups run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		n.mu.Unlock()
