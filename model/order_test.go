@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -101,5 +102,53 @@ func TestLastFinishedPutWins(t *testing.T) {
 		if v.Meta.Size != int64(size) {
 			t.Fatalf("size %d: GET returns the %d-byte PUT that finished first, want the one that finished last", size, v.Meta.Size)
 		}
+	}
+}
+
+// TestConcurrentIfNoneMatch: of 16 concurrent PUTs of one new key with
+// If-None-Match: *, exactly one succeeds, and so for completions.
+func TestConcurrentIfNoneMatch(t *testing.T) {
+	ctx := context.Background()
+	e := newTestModel(t)
+	const n = 16
+	errs := make(chan error, n)
+	uploads := make([]string, n)
+	for i := range n {
+		up, err := e.m.CreateUpload(ctx, "b", "mp", nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		uploads[i] = up
+	}
+	for i := range n {
+		go func() {
+			body := []byte{byte(i)}
+			sum := md5.Sum(body)
+			_, err := e.m.PutObject(ctx, PutObjectInput{BucketID: "b", Key: "once", Body: bytes.NewReader(body), Size: 1,
+				Digest: func() (string, map[string]string) { return hex.EncodeToString(sum[:]), nil }, If: WriteConditions{IfNoneMatch: "*"}})
+			errs <- err
+		}()
+	}
+	lists := make([][]CompletedPart, n)
+	for i, up := range uploads {
+		lists[i] = []CompletedPart{putPart(t, e.m, "b", "mp", up, 1, []byte{byte(i)})}
+	}
+	for i, up := range uploads {
+		go func() {
+			_, err := e.m.CompleteUpload(ctx, "b", "mp", up, lists[i], WriteConditions{IfNoneMatch: "*"})
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 2 * n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case !errors.Is(err, ErrPrecondition):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if ok != 2 {
+		t.Fatalf("%d conditional writes succeeded, want one per key", ok)
 	}
 }
