@@ -16,7 +16,11 @@ import (
 //  1. Targets. zoneCap, the most replicas of one partition a zone may
 //     hold, is the smallest c with Σ_zones min(c, nodes in zone) ≥ rf: 1
 //     when there are at least rf zones (every replica in its own zone),
-//     otherwise as even a spread as the zones allow. A zone can then hold
+//     otherwise the most even cap the zones allow. (For rf ≤ 3 this gives
+//     every partition min(rf, zones) distinct zones; for larger rf a
+//     partition is only guaranteed ⌈rf/zoneCap⌉ zones: with rf 4 and zones
+//     of 1, 3 and 3 nodes, zoneCap is 2 and a partition may sit 2+2 in two
+//     zones.) A zone can then hold
 //     at most NumPartitions·min(zoneCap, its nodes) replicas and a node at
 //     most NumPartitions (one per partition). The NumPartitions·rf replicas
 //     are shared in proportion to capacity under those caps (water

@@ -62,14 +62,14 @@ type roleWire struct {
 
 type roleEntryWire struct {
 	_    struct{} `cbor:",toarray"`
-	ID   NodeID
+	ID   idWire
 	Role roleWire
 }
 
 // assignmentWire lists the nodes once; each partition is indexes into it.
 type assignmentWire struct {
 	_     struct{} `cbor:",toarray"`
-	Nodes []NodeID
+	Nodes []idWire
 	Parts [][]uint32
 }
 
@@ -78,15 +78,15 @@ type historyWire struct {
 	Version      uint64
 	AppliedAtMs  int64
 	RF           int
-	StorageNodes []NodeID
-	Gateways     []NodeID
+	StorageNodes []idWire
+	Gateways     []idWire
 	Moves        int
 	Assignment   *assignmentWire
 }
 
 type stagedWire struct {
 	_      struct{} `cbor:",toarray"`
-	ID     NodeID
+	ID     idWire
 	TS     uint64
 	Remove bool
 	Role   roleWire
@@ -94,7 +94,7 @@ type stagedWire struct {
 
 type watermarkWire struct {
 	_  struct{} `cbor:",toarray"`
-	ID NodeID
+	ID idWire
 	TS uint64
 }
 
@@ -104,7 +104,7 @@ func (l *Layout) MarshalBinary() ([]byte, error) {
 	w := layoutWire{Applied: l.applied.wire(), RevertedRF: l.revertedRF}
 	for _, id := range sortedKeys(l.staged) {
 		s := l.staged[id]
-		w.Staged = append(w.Staged, stagedWire{ID: id, TS: s.ts, Remove: s.remove, Role: toRoleWire(s.role)})
+		w.Staged = append(w.Staged, stagedWire{ID: idWire(id), TS: s.ts, Remove: s.remove, Role: toRoleWire(s.role)})
 	}
 	if l.stagedRF != nil {
 		w.StagedRF = []uint64{l.stagedRF.ts, uint64(l.stagedRF.rf)}
@@ -170,12 +170,12 @@ func (a applied) wire() appliedWire {
 	w := appliedWire{Version: a.version, RF: a.replicationFactor(), Assignment: toAssignmentWire(a.assignment),
 		Included: watermarks(a.included), IncludedRF: a.includedRF}
 	for _, id := range sortedKeys(a.roles) {
-		w.Roles = append(w.Roles, roleEntryWire{ID: id, Role: toRoleWire(a.roles[id])})
+		w.Roles = append(w.Roles, roleEntryWire{ID: idWire(id), Role: toRoleWire(a.roles[id])})
 	}
 	for _, h := range a.history {
 		w.History = append(w.History, historyWire{
 			Version: h.Version, AppliedAtMs: h.AppliedAt.UnixMilli(), RF: h.ReplicationFactor,
-			StorageNodes: h.StorageNodes, Gateways: h.Gateways, Moves: h.Moves,
+			StorageNodes: toIDWires(h.StorageNodes), Gateways: toIDWires(h.Gateways), Moves: h.Moves,
 			Assignment: toAssignmentWire(h.Assignment),
 		})
 	}
@@ -202,7 +202,7 @@ func toAssignmentWire(a *Assignment) *assignmentWire {
 	for i, id := range nodes {
 		idx[id] = uint32(i)
 	}
-	w := &assignmentWire{Nodes: nodes, Parts: make([][]uint32, NumPartitions)}
+	w := &assignmentWire{Nodes: toIDWires(nodes), Parts: make([][]uint32, NumPartitions)}
 	for p := range a.parts {
 		w.Parts[p] = make([]uint32, len(a.parts[p]))
 		for j, id := range a.parts[p] {
@@ -228,7 +228,7 @@ func (w *assignmentWire) assignment(rf int) (*Assignment, error) {
 			if int(i) >= len(w.Nodes) {
 				return nil, fmt.Errorf("partition %d: node index %d out of range", p, i)
 			}
-			a.parts[p] = append(a.parts[p], w.Nodes[i])
+			a.parts[p] = append(a.parts[p], NodeID(w.Nodes[i]))
 		}
 		slices.SortFunc(a.parts[p], compareNodeID)
 		if len(slices.CompactFunc(slices.Clone(a.parts[p]), func(x, y NodeID) bool { return x == y })) != rf {
@@ -253,13 +253,20 @@ func (w layoutWire) layout() (*Layout, error) {
 	for _, e := range a.Roles {
 		r := e.Role.role()
 		if err := r.Validate(); err != nil {
-			return nil, fmt.Errorf("role of %s: %w", e.ID.Short(), err)
+			return nil, fmt.Errorf("role of %s: %w", NodeID(e.ID).Short(), err)
 		}
-		l.applied.roles[e.ID] = r
+		l.applied.roles[NodeID(e.ID)] = r
 	}
 	var err error
 	if l.applied.assignment, err = a.Assignment.assignment(a.RF); err != nil {
 		return nil, err
+	}
+	if as := l.applied.assignment; as != nil {
+		for _, id := range as.Nodes() {
+			if r, ok := l.applied.roles[id]; !ok || r.Gateway {
+				return nil, fmt.Errorf("assignment uses node %s, not a storage node of the layout", id.Short())
+			}
+		}
 	}
 	if (a.Version == 0) != (l.applied.assignment == nil) {
 		return nil, fmt.Errorf("version %d with%s an assignment", a.Version, map[bool]string{true: "", false: "out"}[l.applied.assignment != nil])
@@ -271,7 +278,7 @@ func (w layoutWire) layout() (*Layout, error) {
 		}
 		l.applied.history = append(l.applied.history, HistoryEntry{
 			Version: h.Version, AppliedAt: time.UnixMilli(h.AppliedAtMs).UTC(), ReplicationFactor: h.RF,
-			StorageNodes: h.StorageNodes, Gateways: h.Gateways, Moves: h.Moves, Assignment: ha,
+			StorageNodes: fromIDWires(h.StorageNodes), Gateways: fromIDWires(h.Gateways), Moves: h.Moves, Assignment: ha,
 		})
 	}
 	// The current assignment is shared with the newest history entry.
@@ -284,10 +291,10 @@ func (w layoutWire) layout() (*Layout, error) {
 		if !s.Remove {
 			st.role = s.Role.role()
 			if err := st.role.Validate(); err != nil {
-				return nil, fmt.Errorf("staged role of %s: %w", s.ID.Short(), err)
+				return nil, fmt.Errorf("staged role of %s: %w", NodeID(s.ID).Short(), err)
 			}
 		}
-		l.staged[s.ID] = st
+		l.staged[NodeID(s.ID)] = st
 	}
 	switch len(w.StagedRF) {
 	case 0:
@@ -306,7 +313,7 @@ func (w layoutWire) layout() (*Layout, error) {
 func watermarks(m map[NodeID]uint64) []watermarkWire {
 	var out []watermarkWire
 	for _, id := range sortedKeys(m) {
-		out = append(out, watermarkWire{ID: id, TS: m[id]})
+		out = append(out, watermarkWire{ID: idWire(id), TS: m[id]})
 	}
 	return out
 }
@@ -314,7 +321,7 @@ func watermarks(m map[NodeID]uint64) []watermarkWire {
 func fromWatermarks(w []watermarkWire) map[NodeID]uint64 {
 	m := make(map[NodeID]uint64, len(w))
 	for _, e := range w {
-		m[e.ID] = e.TS
+		m[NodeID(e.ID)] = e.TS
 	}
 	return m
 }
@@ -325,5 +332,47 @@ func sortedKeys[V any](m map[NodeID]V) []NodeID {
 		out = append(out, id)
 	}
 	slices.SortFunc(out, compareNodeID)
+	return out
+}
+
+// idWire is a NodeID on the wire: a CBOR byte string of exactly the id's
+// length (a plain array would accept a short string, zero-padded).
+type idWire NodeID
+
+// MarshalCBOR implements cbor.Marshaler.
+func (w idWire) MarshalCBOR() ([]byte, error) { return layoutEnc.Marshal(w[:]) }
+
+// UnmarshalCBOR implements cbor.Unmarshaler.
+func (w *idWire) UnmarshalCBOR(b []byte) error {
+	var s []byte
+	if err := layoutDec.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("node id: %w", err)
+	}
+	if len(s) != len(w) {
+		return fmt.Errorf("node id of %d bytes, want %d", len(s), len(w))
+	}
+	copy(w[:], s)
+	return nil
+}
+
+func toIDWires(ids []NodeID) []idWire {
+	if ids == nil {
+		return nil
+	}
+	out := make([]idWire, len(ids))
+	for i, id := range ids {
+		out[i] = idWire(id)
+	}
+	return out
+}
+
+func fromIDWires(ids []idWire) []NodeID {
+	if ids == nil {
+		return nil
+	}
+	out := make([]NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = NodeID(id)
+	}
 	return out
 }

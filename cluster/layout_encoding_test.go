@@ -93,3 +93,23 @@ func TestLayoutDigest(t *testing.T) {
 		t.Fatalf("digest string %q", d2)
 	}
 }
+
+func TestLayoutEncodingShortNodeID(t *testing.T) {
+	w := roleEntryWire{ID: idWire(testID(1)), Role: roleWire{Zone: "a", Capacity: 1}}
+	b, err := layoutEnc.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The id is the byte string after the array header: shorten it.
+	short, err := layoutEnc.Marshal([]any{[]byte{1, 2, 3}, w.Role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got roleEntryWire
+	if err := layoutDec.Unmarshal(b, &got); err != nil || NodeID(got.ID) != testID(1) {
+		t.Fatalf("good id: %v %x", err, got.ID)
+	}
+	if err := layoutDec.Unmarshal(short, &got); err == nil {
+		t.Fatal("short node id accepted")
+	}
+}
