@@ -211,6 +211,7 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 	c.members.Store(ml)
 	runCtx, cancel := context.WithCancel(ctx)
 	go c.syncLayouts(runCtx, ml)
+	go c.measureRTT(runCtx, ml)
 	go c.join(runCtx, ml)
 	return func() {
 		cancel()
@@ -221,6 +222,33 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 		c.rpcSrv.Close()
 		c.rpcCli.Close()
 	}, nil
+}
+
+// rttEvery is how often each live peer is pinged to measure the round
+// trip times that order replicas for reads.
+const rttEvery = 10 * time.Second
+
+// measureRTT pings every live peer every rttEvery until ctx ends.
+func (c *clusterNode) measureRTT(ctx context.Context, ml *membership.Membership) {
+	tick := time.NewTicker(rttEvery)
+	defer tick.Stop()
+	for {
+		for _, m := range ml.Members() {
+			if m.ID == c.ident.ID || !m.Alive {
+				continue
+			}
+			pctx, cancel := context.WithTimeout(ctx, rttEvery/2)
+			if _, err := c.peers.Ping(pctx, m.ID); err != nil {
+				c.log.Debug("ping failed", "node", m.ID.Short(), "err", err)
+			}
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // join contacts the bootstrap peers, then the peers remembered from an
