@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/garage-web/garage-web/cluster"
 )
 
 // Sentinel errors. They keep their identity across RPC: a Remote node
@@ -16,7 +18,7 @@ import (
 var (
 	// ErrQuorum means too few replicas answered for the operation to
 	// succeed.
-	ErrQuorum = errors.New("quorum not reached")
+	ErrQuorum = cluster.ErrQuorum
 	// ErrUnknownTable means the node has no table of that name.
 	ErrUnknownTable = errors.New("unknown table")
 	// ErrNodeDown means the node is known to be down: it was not asked.
