@@ -38,6 +38,7 @@ type Node struct {
 	refs     *storage.RefCounts
 	clock    *crdt.Clock
 	cluster  *clusterNode
+	repl     replicated
 	model    *model.Model
 	registry *prometheus.Registry
 	s3       *s3.Server
@@ -98,11 +99,10 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	sm.queue = local.Queue()
-	parts, err := n.cluster.wireTables(local, n.blocks, n.registry)
-	if err != nil {
+	if n.repl, err = n.cluster.wireTables(local, n.blocks, n.registry); err != nil {
 		return nil, err
 	}
-	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, parts.placement, parts.blocks, n.refs, n.clock, parts.locker, log)
+	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, n.repl.placement, n.repl.blocks, n.refs, n.clock, n.repl.locker, log)
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +168,12 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// Close closes the node's storage. Call it after Run returned.
-func (n *Node) Close() error { return n.db.Close() }
+// Close closes the node's storage once the block writes still going to
+// other replicas are done. Call it after Run returned.
+func (n *Node) Close() error {
+	n.repl.blocks.Wait()
+	return n.db.Close()
+}
 
 // extraServers are the endpoints of other front ends (web).
 func (n *Node) extraServers() []server {
