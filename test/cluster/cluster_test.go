@@ -182,7 +182,8 @@ func (c *Cluster) form(ctx context.Context) error {
 	// Everyone bootstraps from everyone else (used on restarts), and node 0
 	// connects to each now.
 	if err := c.each(func(n *Node) error {
-		return n.UpdateConfig(func(cfg *nodeConfig) { cfg.BootstrapPeers = c.peersOf(n) })
+		peers := c.peersOf(n) // outside UpdateConfig: it holds n's lock
+		return n.UpdateConfig(func(cfg *nodeConfig) { cfg.BootstrapPeers = peers })
 	}); err != nil {
 		return err
 	}

@@ -90,7 +90,8 @@ func (n *Node) Config() nodeConfig {
 }
 
 // UpdateConfig edits the node's config file; a running process sees the
-// change on its next start.
+// change on its next start. edit runs under the node's lock: it must not
+// call methods of any Node.
 func (n *Node) UpdateConfig(edit func(*nodeConfig)) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()

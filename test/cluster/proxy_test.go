@@ -173,11 +173,19 @@ func (u *udpDelay) Close() {
 func TestDelayProxyTCPAndUDP(t *testing.T) {
 	t.Parallel()
 	const oneWay = 40 * time.Millisecond
-	ip := loopbackAddrs(t, 1)[0]
-	up := net.JoinHostPort(ip, fmt.Sprint(portRPC))
-	pub := net.JoinHostPort(ip, fmt.Sprint(portRPCProx))
-
-	tl, err := net.Listen("tcp", up)
+	// An address probed free can be taken before we bind it (seen once
+	// under -count=3 with other runs on the machine): try a few.
+	var ip, up, pub string
+	var tl net.Listener
+	var err error
+	for try := 0; try < 3; try++ {
+		ip = loopbackAddrs(t, 1)[0]
+		up = net.JoinHostPort(ip, fmt.Sprint(portRPC))
+		pub = net.JoinHostPort(ip, fmt.Sprint(portRPCProx))
+		if tl, err = net.Listen("tcp", up); err == nil {
+			break
+		}
+	}
 	must(t, err)
 	defer tl.Close()
 	go func() {
