@@ -199,7 +199,11 @@ func (c *Cluster) form(ctx context.Context) error {
 	for _, n := range c.Nodes {
 		args := []string{"layout", "assign"}
 		if n.Gateway {
-			args = append(args, "--gateway")
+			zone := n.Zone
+			if zone == "" {
+				zone = "gateways"
+			}
+			args = append(args, "-z", zone, "--gateway")
 		} else {
 			args = append(args, "-z", n.Zone, "--capacity", "1G")
 		}
