@@ -32,6 +32,17 @@ func (n *Node) banner(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(&b, "  Web        http://<bucket>%s:%s\n", n.cfg.S3Web.RootDomain, portOf(n.cfg.S3Web.BindAddr))
 	}
 	fmt.Fprintf(&b, "  Admin API  http://%s   (metrics at /metrics, health at /health)\n", n.cfg.Admin.APIBindAddr)
+	if !n.cluster.standalone() {
+		// A node of a cluster: keys are made once for the whole cluster,
+		// with the CLI, once the layout is applied.
+		fmt.Fprintf(&b, "  Node       %s@%s\n", n.id, n.cluster.cfg.RPCPublicAddr)
+		if n.cluster.layout.Get().Version() == 0 {
+			fmt.Fprintf(&b, "\nThis node has no role in a cluster layout yet. From any node: `garage-web node connect ID@ADDR` (or bootstrap_peers),\n`garage-web layout assign -z ZONE --capacity SIZE ID` for each node, then `garage-web layout apply --version N`.\n")
+		}
+		fmt.Fprintf(&b, "\nAccess keys are shared by the cluster: `garage-web key create NAME`, `garage-web key list`.\n")
+		_, err := io.WriteString(out, b.String()+"\n")
+		return err
+	}
 	marker := filepath.Join(n.cfg.MetadataDir, firstKeyMarker)
 	_, err := os.Stat(marker)
 	switch {

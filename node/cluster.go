@@ -125,13 +125,19 @@ func quorums(rf int, mode string) (read, write int) {
 	return read, write
 }
 
+// standalone reports whether the node is configured as a cluster of one:
+// replication factor 1 and no bootstrap peers.
+func (c *clusterNode) standalone() bool {
+	return c.cfg.ReplicationFactor == 1 && len(c.cfg.BootstrapPeers) == 0
+}
+
 // autoLayout gives a lone single-copy node (replication_factor 1, no
 // bootstrap peers, no layout yet) a layout of its own, so that `make run`
 // serves at once. Every other node waits for `garage-web layout assign`
 // and `layout apply`, as Garage does.
 func (c *clusterNode) autoLayout() error {
 	l := c.layout.Get()
-	if l.Version() != 0 || l.HasStagedChanges() || c.cfg.ReplicationFactor != 1 || len(c.cfg.BootstrapPeers) != 0 {
+	if l.Version() != 0 || l.HasStagedChanges() || !c.standalone() {
 		return nil
 	}
 	_, err := c.layout.Update(func(l *cluster.Layout) error {
