@@ -7,10 +7,14 @@ BIN      := bin/garage-web
 # Extra flags for every `go test` (CI sets -v for per-test PASS/FAIL lines).
 GOTESTFLAGS ?=
 
-# Unit-test packages: everything except the end-to-end suite.
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
+# Unit-test packages: everything except the end-to-end and cluster suites.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 E2E_PKGS  := ./test/e2e/...
 E2E_TIMEOUT ?= 20m
+# Real-process cluster tests (test/cluster): several nodes per test on their
+# own loopback addresses or network namespaces (root), run in parallel.
+CLUSTER_PKGS    := ./test/cluster/...
+CLUSTER_TIMEOUT ?= 10m
 
 # Fuzz targets run briefly by `make fuzz`, as PACKAGE:FuzzName, e.g.
 #   FUZZ += ./s3/sigv4:FuzzParseAuthorization
@@ -25,7 +29,7 @@ FUZZ := \
 	./web:FuzzKeyFromPath
 FUZZTIME ?= 10s
 
-.PHONY: build run test lint vet fmt-check staticcheck unit e2e fuzz
+.PHONY: build run test lint vet fmt-check staticcheck unit e2e cluster fuzz
 
 build:
 	$(GO) build -o $(BIN) ./cmd/garage-web
@@ -34,7 +38,7 @@ run: build
 	./$(BIN) server
 
 # Order matters: cheap checks first, then unit, e2e and fuzz.
-test: lint unit e2e fuzz bench-smoke
+test: lint unit e2e cluster fuzz bench-smoke
 
 lint: vet fmt-check staticcheck
 
@@ -57,6 +61,9 @@ unit:
 
 e2e:
 	$(GO) test $(GOTESTFLAGS) -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKGS)
+
+cluster:
+	$(GO) test $(GOTESTFLAGS) -count=1 -parallel 4 -timeout $(CLUSTER_TIMEOUT) $(CLUSTER_PKGS)
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

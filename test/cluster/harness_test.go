@@ -4,15 +4,14 @@
 // restarted, partitioned and slowed down while S3 clients check what they
 // were promised.
 //
-// Run them (root is needed for the network-namespace tests):
+// `make cluster` runs them (part of `make test`; root is needed for the
+// network-namespace tests, as .ci/run has):
 //
-//	go test -tags clustertest -count=1 -parallel 4 -timeout 15m ./test/cluster/
+//	go test -count=1 -parallel 4 -timeout 10m ./test/cluster/
 //
-// Without the tag only the harness's self-tests run (process start/stop/kill,
-// address allocation, config rendering, namespaces, the delaying proxy, the
-// linearizability checker); they need no cluster support in the binary:
-//
-//	go test -race -count=1 ./test/cluster/
+// The harness's self-tests (process start/stop/kill, address allocation,
+// config rendering, namespaces, the delaying proxy, the linearizability
+// checker on synthetic histories) run with them.
 //
 // GARAGE_WEB_CLUSTER_BIN=path uses a prebuilt binary instead of building
 // ./cmd/garage-web in TestMain. GARAGE_WEB_CLUSTER_ARTIFACTS=dir keeps

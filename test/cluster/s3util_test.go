@@ -1,7 +1,5 @@
 package cluster
 
-//lint:file-ignore U1000 used by the cluster tests behind the clustertest build tag
-
 import (
 	"bytes"
 	"context"
