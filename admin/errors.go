@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/garage-web/garage-web/table"
 )
 
 // General sentinel errors. A Backend wraps these, or the specific ones
@@ -75,6 +77,7 @@ var errorTable = []struct {
 	{ErrForbidden, http.StatusForbidden, "AccessDenied"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "MethodNotAllowed"},
 	{ErrNotReady, http.StatusServiceUnavailable, "ServiceUnavailable"},
+	{table.ErrQuorum, http.StatusServiceUnavailable, "ServiceUnavailable"},
 	{ErrNotImplemented, http.StatusNotImplemented, "NotImplemented"},
 }
 
