@@ -8,6 +8,8 @@
 //	benchsuite -profile full  -garage-bin bin/garage-web -md out.md -json out.json
 //	benchsuite -profile smoke -minio=false
 //
+// `benchsuite cluster` is `make bench-cluster`: the latency of one client
+// against geo-distributed clusters (nodes behind delaying proxies).
 // `benchsuite render FILE.json` prints the Markdown of a saved JSON report.
 // Subcommands used by the suite itself: `memserver -addr A` (the ceiling)
 // and `fileserver -addr A -dir D` (http.FileServer).
@@ -35,6 +37,12 @@ func main() {
 		switch os.Args[1] {
 		case "memserver", "fileserver":
 			serve(os.Args[1], os.Args[2:])
+			return
+		case "cluster":
+			if err := runCluster(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "benchsuite cluster:", err)
+				os.Exit(1)
+			}
 			return
 		case "render":
 			if err := render(os.Args[2:]); err != nil {
