@@ -89,3 +89,14 @@ bench-smoke: build
 	@mkdir -p $(BENCH_OUT)
 	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
 	./bin/benchsuite -profile smoke -minio=false -strict -garage-bin $(BIN) -command "make bench-smoke" -md $(BENCH_OUT)/bench-smoke.md -json $(BENCH_OUT)/bench-smoke.json
+
+# `bench-cluster`: the latency scenario of issue 8, one client next to node
+# A of a 3-site garage-web cluster (RF 3, 50 ms RTT between nodes through
+# delaying proxies) and, if MinIO is installed (`make bench` does it once),
+# of a 2-site MinIO distributed cluster; p50/p90 of sequential 1 KiB and
+# 1 MiB PUT/GET, in ms and RTTs. Standalone, under 5 minutes, not in `test`.
+.PHONY: bench-cluster
+bench-cluster: build
+	@mkdir -p $(BENCH_OUT)
+	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
+	./bin/benchsuite cluster -garage-bin $(BIN) -command "make bench-cluster" -md $(BENCH_OUT)/bench-cluster.md -json $(BENCH_OUT)/bench-cluster.json
