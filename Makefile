@@ -38,7 +38,7 @@ run: build
 	./$(BIN) server
 
 # Order matters: cheap checks first, then unit, e2e and fuzz.
-test: lint unit e2e cluster fuzz bench-smoke
+test: lint unit e2e e2e-cluster cluster fuzz bench-smoke
 
 lint: vet fmt-check staticcheck
 
@@ -64,6 +64,14 @@ e2e:
 
 cluster:
 	$(GO) test $(GOTESTFLAGS) -count=1 -parallel 4 -timeout $(CLUSTER_TIMEOUT) $(CLUSTER_PKGS)
+
+# The SDK suites that opt in with newReplicatedSDKEnv, on a 3-node cluster
+# (RF 3, one zone per node) with each request sent to the next node in turn.
+E2E_CLUSTER_RUN ?= ^TestSDK(Object|List|Multipart|UploadPartCopy|TransferManager|Bucket|Copy|DeleteObjects)
+E2E_CLUSTER_TIMEOUT ?= 10m
+.PHONY: e2e-cluster
+e2e-cluster:
+	GARAGE_WEB_E2E_CLUSTER=3 $(GO) test $(GOTESTFLAGS) -count=1 -timeout $(E2E_CLUSTER_TIMEOUT) -run '$(E2E_CLUSTER_RUN)' $(E2E_PKGS)
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

@@ -8,6 +8,9 @@
 //   - startNode gives each test its own node: a temp dir, free 127.0.0.1
 //     ports, a config file, a log file. t.Cleanup kills it and, if the test
 //     failed, prints the tail of its log.
+//   - GARAGE_WEB_E2E_CLUSTER=3 runs the SDK suites that start with
+//     newReplicatedSDKEnv on a 3-node cluster instead (startCluster in
+//     cluster_harness_test.go); every other test keeps its single node.
 //   - A client binary that is missing is a test FAILURE naming the package
 //     to install (.ci/run installs them all), never a skip.
 //   - Tools run with a private environment (temp config files, no ~/.aws);
@@ -124,6 +127,7 @@ type Node struct {
 	Dir, ConfigPath, MetaDir, DataDir   string
 	S3Addr, WebAddr, AdminAddr, RPCAddr string
 	AdminToken, MetricsToken, RPCSecret string
+	name                                string // "n0", "n1", ... in a cluster; "" alone
 	logPath                             string
 
 	mu   sync.Mutex
@@ -145,6 +149,24 @@ func startNode(t testing.TB) *Node {
 
 func startNodeWith(t testing.TB, o NodeOptions) *Node {
 	t.Helper()
+	n := newNode(t, "", o, nodeReplication{Factor: 1, Secret: randHex(t, 32)})
+	n.Start(t)
+	return n
+}
+
+// nodeReplication is what a node shares with the rest of its cluster: the
+// replication factor and the rpc_secret (64 hex). A single node is factor 1
+// with a secret of its own.
+type nodeReplication struct {
+	Factor int
+	Secret string
+}
+
+// newNode writes a node's config on free 127.0.0.1 ports and registers
+// the cleanup that kills it (and prints its log tail if the test failed);
+// it does not start it. name tells nodes of one cluster apart in logs.
+func newNode(t testing.TB, name string, o NodeOptions, r nodeReplication) *Node {
+	t.Helper()
 	if o.BlockSize == 0 {
 		o.BlockSize = 1 << 20
 	}
@@ -161,12 +183,13 @@ func startNodeWith(t testing.TB, o NodeOptions) *Node {
 		RPCAddr:      fmt.Sprintf("127.0.0.1:%d", ports[3]),
 		AdminToken:   randHex(t, 16),
 		MetricsToken: randHex(t, 16),
-		RPCSecret:    randHex(t, 32),
+		RPCSecret:    r.Secret,
+		name:         name,
 		logPath:      filepath.Join(dir, "node.log"),
 	}
 	cfg := fmt.Sprintf(`metadata_dir = %q
 data_dir = %q
-replication_factor = 1
+replication_factor = %d
 rpc_bind_addr = %q
 rpc_secret = %q
 compression_level = %d
@@ -185,7 +208,7 @@ root_domain = ".web.localhost"
 api_bind_addr = %q
 admin_token = %q
 metrics_token = %q
-`, n.MetaDir, n.DataDir, n.RPCAddr, n.RPCSecret, o.CompressionLevel, o.BlockSize,
+`, n.MetaDir, n.DataDir, r.Factor, n.RPCAddr, n.RPCSecret, o.CompressionLevel, o.BlockSize,
 		n.S3Addr, region, n.WebAddr, n.AdminAddr, n.AdminToken, n.MetricsToken)
 	if err := os.WriteFile(n.ConfigPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -206,11 +229,18 @@ metrics_token = %q
 			n.killProc(p)
 		}
 		if t.Failed() {
-			t.Logf("---- garage-web log tail (%s) ----\n%s", n.logPath, n.LogTail())
+			t.Logf("---- garage-web %slog tail (%s) ----\n%s", n.label(), n.logPath, n.LogTail())
 		}
 	})
-	n.Start(t)
 	return n
+}
+
+// label is "NAME " for a node of a cluster, "" for a single node.
+func (n *Node) label() string {
+	if n.name == "" {
+		return ""
+	}
+	return n.name + " "
 }
 
 // Start launches the server on the node's config and waits for /health.

@@ -15,7 +15,7 @@ import (
 // TestSDKBucket covers ListBuckets, CreateBucket, HeadBucket,
 // GetBucketLocation and DeleteBucket with their client-triggered errors.
 func TestSDKBucket(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	before := time.Now().Add(-time.Minute)
 
@@ -143,7 +143,7 @@ func TestSDKBucket(t *testing.T) {
 // TestSDKBucketWebsite covers Put/Get/DeleteBucketWebsite and that the S3
 // call switches the bucket's website access seen by the admin API.
 func TestSDKBucketWebsite(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "site")
 
@@ -234,14 +234,14 @@ func TestSDKBucketWebsite(t *testing.T) {
 // TestSDKBucketCORS covers Put/Get/DeleteBucketCors, preflight OPTIONS
 // requests and CORS headers on actual requests.
 func TestSDKBucketCORS(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "cors")
 	e.put(t, e.c, b, "obj.txt", []byte("cors body"))
 
 	preflight := func(t *testing.T, origin, method, headers string) *http.Response {
 		t.Helper()
-		req := sdkReq(t, ctx, http.MethodOptions, e.n.S3URL()+"/"+b+"/obj.txt", nil)
+		req := sdkReq(t, ctx, http.MethodOptions, e.s3URL()+"/"+b+"/obj.txt", nil)
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", method)
 		if headers != "" {
@@ -340,7 +340,7 @@ func TestSDKBucketCORS(t *testing.T) {
 	})
 
 	t.Run("ActualRequestHeaders", func(t *testing.T) {
-		req := sdkReq(t, ctx, http.MethodGet, e.n.S3URL()+"/"+b+"/obj.txt", nil)
+		req := sdkReq(t, ctx, http.MethodGet, e.s3URL()+"/"+b+"/obj.txt", nil)
 		req.Header.Set("Origin", "https://app.example.com")
 		resp := sdkSignedDo(t, e.key, req, nil, time.Now())
 		body := sdkReadBody(t, resp)

@@ -20,7 +20,7 @@ func copySource(bucket, key string) *string {
 // TestSDKCopy covers CopyObject: metadata COPY and REPLACE, copy-source
 // conditions, copying onto itself, across buckets, and permissions.
 func TestSDKCopy(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	src := e.bucket(t, "copy-src")
 	dst := e.bucket(t, "copy-dst")

@@ -27,7 +27,7 @@ func identifiers(keys ...string) []types.ObjectIdentifier {
 // TestSDKDeleteObjects covers DeleteObjects: verbose and Quiet results,
 // missing keys, XML-special keys and malformed requests.
 func TestSDKDeleteObjects(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "multidel")
 	odd := []string{"sp ace", "ünï/cödé", "a&b<c>d\"e'f", "plus+percent%25"}
@@ -99,7 +99,7 @@ func TestSDKDeleteObjects(t *testing.T) {
 
 	t.Run("EmptyList", func(t *testing.T) {
 		body := []byte(`<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></Delete>`)
-		req := sdkReq(t, ctx, http.MethodPost, e.n.S3URL()+"/"+b+"?delete", nil)
+		req := sdkReq(t, ctx, http.MethodPost, e.s3URL()+"/"+b+"?delete", nil)
 		req.Header.Set("Content-MD5", sdkMD5B64(body))
 		wantHTTPErr(t, sdkSignedDo(t, e.key, req, body, time.Now()), "MalformedXML", 400)
 		e.wantKeys(t, b, "", "d")
@@ -107,7 +107,7 @@ func TestSDKDeleteObjects(t *testing.T) {
 
 	t.Run("NotXML", func(t *testing.T) {
 		body := []byte(`this is not xml`)
-		req := sdkReq(t, ctx, http.MethodPost, e.n.S3URL()+"/"+b+"?delete", nil)
+		req := sdkReq(t, ctx, http.MethodPost, e.s3URL()+"/"+b+"?delete", nil)
 		req.Header.Set("Content-MD5", sdkMD5B64(body))
 		wantHTTPErr(t, sdkSignedDo(t, e.key, req, body, time.Now()), "MalformedXML", 400)
 		e.wantKeys(t, b, "", "d")

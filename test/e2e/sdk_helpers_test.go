@@ -2,7 +2,9 @@ package e2e
 
 // Helpers shared by the aws-sdk-go-v2 and minio-go suites (sdk_*_test.go,
 // minio_test.go). Each top-level test starts its own node; subtests share
-// it and use their own buckets and keys, so they stay independent.
+// it and use their own buckets and keys, so they stay independent. The
+// suites that start with newReplicatedSDKEnv run on a cluster instead when
+// GARAGE_WEB_E2E_CLUSTER is set (cluster_harness_test.go).
 
 import (
 	"bytes"
@@ -22,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,30 +42,85 @@ const (
 	sdkHTTPTimeout = 60 * time.Second // one raw net/http request
 )
 
-// sdkEnv is a node with one key allowed to create buckets and an SDK client
-// for it that never retries (a retry would hide a server error).
+// sdkEnv is a node (or a cluster) with one key allowed to create buckets
+// and an SDK client for it that never retries (a retry would hide a server
+// error). On a cluster every SDK request of every client of the env goes to
+// the next node in turn; the CLI and raw HTTP helpers use node 0 (e.n) or
+// e.s3URL.
 type sdkEnv struct {
-	n   *Node
-	key Key
-	c   *s3.Client
-	ctx context.Context
+	n     *Node          // node 0: CLI calls go here
+	nodes []*Node        // every node; just n on a single node
+	next  *atomic.Uint64 // the node the next request goes to
+	key   Key
+	c     *s3.Client
+	ctx   context.Context
 }
 
+// newSDKEnv is an env on a single node, whatever GARAGE_WEB_E2E_CLUSTER
+// says: for suites that rely on one node's process, files or metrics.
 func newSDKEnv(t *testing.T) *sdkEnv {
 	t.Helper()
-	n := startNode(t)
-	k := n.NewKey(t, "sdk-owner")
+	return newSDKEnvOn(t, []*Node{startNode(t)})
+}
+
+// newReplicatedSDKEnv is an env on a single node, or on a cluster of
+// GARAGE_WEB_E2E_CLUSTER nodes when that is set: for suites whose every
+// check must hold on a replicated cluster too, wherever each request lands.
+func newReplicatedSDKEnv(t *testing.T) *sdkEnv {
+	t.Helper()
+	size := clusterSize(t)
+	if size == 1 {
+		return newSDKEnv(t)
+	}
+	nodes := startCluster(t, size, NodeOptions{})
+	// Registered after the nodes' own cleanups, so it runs while they live.
+	t.Cleanup(func() { wantRequestsOnEveryNode(t, nodes) })
+	return newSDKEnvOn(t, nodes)
+}
+
+// wantRequestsOnEveryNode fails a passing test whose S3 requests did not
+// reach every node: the cluster run would then prove less than it claims.
+func wantRequestsOnEveryNode(t *testing.T, nodes []*Node) {
+	if t.Failed() {
+		return
+	}
+	var counts []string
+	for _, n := range nodes {
+		v, _ := n.Metric(t, "garageweb_s3_requests_total")
+		counts = append(counts, fmt.Sprintf("%s=%.0f", n.name, v))
+		if v == 0 {
+			t.Errorf("no S3 request reached %s (%s): requests are not spread over the cluster", n.name, n.S3Addr)
+		}
+	}
+	t.Logf("S3 requests per node: %s", strings.Join(counts, " "))
+}
+
+func newSDKEnvOn(t *testing.T, nodes []*Node) *sdkEnv {
+	t.Helper()
+	k := nodes[0].NewKey(t, "sdk-owner")
 	ctx, cancel := context.WithTimeout(t.Context(), sdkTestTimeout)
 	t.Cleanup(cancel)
-	return &sdkEnv{n: n, key: k, c: n.S3(k, noRetry), ctx: ctx}
+	e := &sdkEnv{n: nodes[0], nodes: nodes, next: new(atomic.Uint64), key: k, ctx: ctx}
+	e.c = e.client(k)
+	return e
 }
 
 // noRetry makes every SDK call a single HTTP request.
 func noRetry(o *s3.Options) { o.Retryer = aws.NopRetryer{} }
 
-// client is an SDK client for k on e's node, without retries.
+// client is an SDK client for k on e's node (or spread over e's nodes),
+// without retries.
 func (e *sdkEnv) client(k Key, optFns ...func(*s3.Options)) *s3.Client {
-	return e.n.S3(k, append([]func(*s3.Options){noRetry}, optFns...)...)
+	opts := append([]func(*s3.Options){noRetry}, optFns...)
+	if spread := spreadOver(e.nodes, e.next); spread != nil {
+		opts = append(opts, spread)
+	}
+	return e.n.S3(k, opts...)
+}
+
+// s3URL is the path-style endpoint of the node whose turn it is.
+func (e *sdkEnv) s3URL() string {
+	return e.nodes[(e.next.Add(1)-1)%uint64(len(e.nodes))].S3URL()
 }
 
 // bucket creates a bucket over S3 with e's key.

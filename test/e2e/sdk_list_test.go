@@ -20,7 +20,7 @@ var listFixture = []string{
 // TestSDKList covers ListObjects (v1) and ListObjectsV2 parameters and
 // their client-triggered errors.
 func TestSDKList(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "listing")
 	objs := map[string][]byte{}
@@ -303,7 +303,7 @@ func checkEncoded(t testing.TB, ss []string) {
 // TestSDKListPaging lists 2,500 keys page by page with v1 and v2 and
 // checks that every key comes back exactly once, in order.
 func TestSDKListPaging(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "paging")
 	const n = 2500
@@ -464,7 +464,7 @@ func TestSDKListPaging(t *testing.T) {
 // delimiter, paging with key and upload-id markers, and that completed or
 // aborted uploads leave the listing.
 func TestSDKListMultipartUploads(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "uploads")
 	type up struct{ key, id string }

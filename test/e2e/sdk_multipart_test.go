@@ -69,7 +69,7 @@ func (m *mpu) parts(t testing.TB) []string {
 // CompleteMultipartUpload and AbortMultipartUpload with every
 // client-triggered error.
 func TestSDKMultipart(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "multipart")
 	p1, p2, p3 := randBytes(31, 5*mib), randBytes(32, 5*mib), randBytes(33, 1024)
@@ -342,7 +342,7 @@ func TestSDKMultipart(t *testing.T) {
 // TestSDKUploadPartCopy covers UploadPartCopy with and without
 // x-amz-copy-source-range.
 func TestSDKUploadPartCopy(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "partcopy")
 	src := randBytes(51, 10*mib+333)
@@ -444,7 +444,7 @@ func TestSDKUploadPartCopy(t *testing.T) {
 // (concurrent multipart) and downloads it with the download manager
 // (concurrent ranged GETs).
 func TestSDKTransferManager(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	b := e.bucket(t, "manager")
 	data := randBytes(61, 25*mib)
 

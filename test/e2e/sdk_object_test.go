@@ -25,7 +25,7 @@ import (
 // objects of every storage shape: empty, inline, exactly one block and
 // several blocks.
 func TestSDKObject(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "objects")
 	start := time.Now().Add(-time.Minute)
@@ -121,7 +121,7 @@ func TestSDKObject(t *testing.T) {
 // TestSDKObjectRange covers Range requests: closed, open-ended, suffix,
 // past the end, across blocks, and unsatisfiable ones.
 func TestSDKObjectRange(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "ranges")
 	small := randBytes(2, 10000)
@@ -196,7 +196,7 @@ func TestSDKObjectRange(t *testing.T) {
 // TestSDKObjectConditionalRead covers If-Match, If-None-Match,
 // If-Modified-Since and If-Unmodified-Since on GET and HEAD.
 func TestSDKObjectConditionalRead(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "cond")
 	data := []byte("conditional content")
@@ -266,7 +266,7 @@ func TestSDKObjectConditionalRead(t *testing.T) {
 // TestSDKObjectResponseOverrides covers the response-* query parameters of
 // GetObject.
 func TestSDKObjectResponseOverrides(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	b := e.bucket(t, "overrides")
 	_, err := e.c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: &b, Key: aws.String("k"), Body: strings.NewReader("body"),
 		ContentType: aws.String("text/plain"), CacheControl: aws.String("no-cache")})
@@ -315,7 +315,7 @@ func TestSDKObjectResponseOverrides(t *testing.T) {
 // TestSDKObjectMetadata covers user metadata and the stored standard
 // headers, on GET and HEAD.
 func TestSDKObjectMetadata(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "meta")
 	expires := time.Date(2030, 6, 7, 8, 9, 10, 0, time.UTC)
@@ -401,7 +401,7 @@ func TestSDKObjectMetadata(t *testing.T) {
 // TestSDKObjectConditionalWrite covers If-None-Match: * and If-Match on
 // PutObject.
 func TestSDKObjectConditionalWrite(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "condwrite")
 	putIf := func(key, body string, ifMatch, ifNoneMatch *string) (*s3.PutObjectOutput, error) {
@@ -449,7 +449,7 @@ func TestSDKObjectConditionalWrite(t *testing.T) {
 
 // TestSDKObjectContentMD5 covers Content-MD5 verification.
 func TestSDKObjectContentMD5(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "md5")
 	data := randBytes(4, 5000)
@@ -541,7 +541,7 @@ func TestSDKObjectChecksums(t *testing.T) {
 	if got := fmt.Sprintf("%016x", crc64.Checksum([]byte("123456789"), crc64NVME)); got != "ae8b14860a799888" {
 		t.Fatalf("test's CRC-64/NVME check value %s, want ae8b14860a799888", got)
 	}
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t)
 	ctx := e.ctx
 	b := e.bucket(t, "checksums")
 	for _, algo := range allChecksums {
