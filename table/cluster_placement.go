@@ -166,7 +166,7 @@ func (d downNode) ID() string { return d.id.String() }
 
 func (d downNode) err() error { return fmt.Errorf("node %s: %w", d.id.Short(), ErrNodeDown) }
 
-func (d downNode) Update(context.Context, string, [][]byte) error { return d.err() }
+func (d downNode) Update(context.Context, string, [][]byte) ([]uint64, error) { return nil, d.err() }
 
 func (d downNode) Get(context.Context, string, []byte, []byte) ([]byte, error) { return nil, d.err() }
 

@@ -12,7 +12,10 @@
 // Insert sends an entry to every replica of its partition and returns once
 // a write quorum has merged it into stable storage. Get and Range read from
 // a read quorum, merge what the replicas answered, and write the merged
-// value back to replicas that were behind (read repair).
+// value back to replicas that were behind (read repair). InsertStamped
+// writes like Insert and also returns the highest Schema.Stamp of what the
+// replicas held before: a writer learns whether its entry is stamped after
+// every acknowledged one in the same round trip as the write.
 //
 // Each replica applies writes locally (Local) in a bbolt transaction:
 // it merges the new entry with the stored one and, if the result changed,

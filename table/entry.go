@@ -27,6 +27,10 @@ type Schema[E Entry[E]] struct {
 	// entry, with the previous value (nil for a new entry) and the merged
 	// value. It may enqueue follow-up work with tx.Enqueue.
 	Updated func(tx *Tx, old *E, merged E) error
+	// Stamp, if set, returns the highest timestamp an entry holds. Each
+	// replica reports the Stamp of the entry it held before merging a
+	// write (see Table.InsertStamped); without it replicas report 0.
+	Stamp func(E) uint64
 }
 
 // PartitionHash is the hash of a partition key; its first byte is the

@@ -20,8 +20,11 @@ type Node interface {
 	// ID names the node.
 	ID() string
 	// Update merges encoded entries into the named table and returns once
-	// they are on stable storage.
-	Update(ctx context.Context, table string, values [][]byte) error
+	// they are on stable storage. With them it returns, for each value,
+	// the Stamp of the entry the node held before merging it (0 when it
+	// held none or the schema has no Stamp), or nil when the node cannot
+	// tell (a node of an older version).
+	Update(ctx context.Context, table string, values [][]byte) (prior []uint64, err error)
 	// Get returns the encoded entry, or nil if the node has none.
 	Get(ctx context.Context, table string, pk, sk []byte) ([]byte, error)
 	// Range returns encoded entries of partition key pk, in sort-key order
@@ -79,7 +82,9 @@ func (tx *Tx) Enqueue(kind string, payload []byte) error {
 
 // localTable is the type-erased local side of a table.
 type localTable interface {
-	apply(tx *Tx, value []byte) error
+	// apply merges value and returns the Stamp of the entry stored
+	// before.
+	apply(tx *Tx, value []byte) (prior uint64, err error)
 	keep(filter string, value []byte) (bool, error)
 }
 
@@ -140,33 +145,40 @@ func (l *Local) table(name string) (localTable, error) {
 }
 
 // Update implements Node: it merges values into the table in one batched
-// transaction and returns after the commit.
-func (l *Local) Update(ctx context.Context, table string, values [][]byte) error {
+// transaction and returns after the commit, with the Stamp of what each
+// value was merged into.
+func (l *Local) Update(ctx context.Context, table string, values [][]byte) ([]uint64, error) {
 	t, err := l.table(table)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	enqueued := false
+	var prior []uint64
 	err = l.db.Batch(func(btx *bolt.Tx) error {
+		// Batch may run this again (alone) if another call of its batch
+		// failed: start over each time.
 		tx := &Tx{bolt: btx, now: l.now()}
-		for _, v := range values {
-			if err := t.apply(tx, v); err != nil {
+		prior = make([]uint64, len(values))
+		for i, v := range values {
+			p, err := t.apply(tx, v)
+			if err != nil {
 				return err
 			}
+			prior[i] = p
 		}
 		enqueued = enqueued || tx.enqueued
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("update %s: %w", table, err)
+		return nil, fmt.Errorf("update %s: %w", table, err)
 	}
 	if enqueued {
 		l.queue.wake()
 	}
-	return nil
+	return prior, nil
 }
 
 // Get implements Node.

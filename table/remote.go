@@ -37,6 +37,12 @@ type (
 		Table  string   `cbor:"1,keyasint"`
 		Values [][]byte `cbor:"2,keyasint"`
 	}
+	// updateRes is empty from nodes that predate Prior: callers that
+	// decode it into empty, and nodes that send empty, still agree.
+	updateRes struct {
+		// Prior holds, per value, the Stamp of the entry held before.
+		Prior []uint64 `cbor:"1,keyasint,omitempty"`
+	}
 	getReq struct {
 		Table string `cbor:"1,keyasint"`
 		PK    []byte `cbor:"2,keyasint"`
@@ -66,8 +72,9 @@ type (
 // RegisterRPC serves the table methods (table.update, table.get,
 // table.range) of the local node l on r.
 func RegisterRPC(r Registrar, l *Local) {
-	r.Handle(MethodUpdate, serve(func(ctx context.Context, _ cluster.NodeID, req updateReq) (empty, error) {
-		return empty{}, l.Update(ctx, req.Table, req.Values)
+	r.Handle(MethodUpdate, serve(func(ctx context.Context, _ cluster.NodeID, req updateReq) (updateRes, error) {
+		prior, err := l.Update(ctx, req.Table, req.Values)
+		return updateRes{Prior: prior}, err
 	}))
 	r.Handle(MethodGet, serve(func(ctx context.Context, _ cluster.NodeID, req getReq) (getRes, error) {
 		v, err := l.Get(ctx, req.Table, req.PK, req.SK)
@@ -103,10 +110,17 @@ func (r *Remote) ID() string { return r.id.String() }
 // NodeID returns the node's cluster id.
 func (r *Remote) NodeID() cluster.NodeID { return r.id }
 
-// Update implements Node.
-func (r *Remote) Update(ctx context.Context, table string, values [][]byte) error {
-	_, err := call[updateReq, empty](ctx, r.c, r.id, MethodUpdate, updateReq{Table: table, Values: values})
-	return err
+// Update implements Node. A node that sent no prior stamps (an older
+// version) gives nil.
+func (r *Remote) Update(ctx context.Context, table string, values [][]byte) ([]uint64, error) {
+	res, err := call[updateReq, updateRes](ctx, r.c, r.id, MethodUpdate, updateReq{Table: table, Values: values})
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Prior) != len(values) {
+		return nil, nil
+	}
+	return res.Prior, nil
 }
 
 // Get implements Node.

@@ -68,7 +68,7 @@ func newNetCluster(t testing.TB) *netCluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tb, err := New(Schema[counter]{Name: "counters", Encode: encodeCounter, Decode: decodeCounter}, l, p, Options[counter]{})
+		tb, err := New(Schema[counter]{Name: "counters", Encode: encodeCounter, Decode: decodeCounter, Stamp: stampCounter}, l, p, Options[counter]{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,13 +179,13 @@ func TestRemoteErrors(t *testing.T) {
 	if _, err := r.Get(ctx, "nope", []byte("p"), []byte("k")); !errors.Is(err, ErrUnknownTable) {
 		t.Fatalf("get on an unknown table: %v, want ErrUnknownTable", err)
 	}
-	if err := r.Update(ctx, "nope", [][]byte{[]byte("{}")}); !errors.Is(err, ErrUnknownTable) {
+	if _, err := r.Update(ctx, "nope", [][]byte{[]byte("{}")}); !errors.Is(err, ErrUnknownTable) {
 		t.Fatalf("update of an unknown table: %v, want ErrUnknownTable", err)
 	}
 	if _, err := r.Range(ctx, "counters", []byte("p"), RangeQuery{Filter: FilterAll}); err != nil {
 		t.Fatalf("range of an empty table: %v", err)
 	}
-	if err := r.Update(ctx, "counters", [][]byte{[]byte("not json")}); err == nil || errors.Is(err, ErrUnknownTable) {
+	if _, err := r.Update(ctx, "counters", [][]byte{[]byte("not json")}); err == nil || errors.Is(err, ErrUnknownTable) {
 		t.Fatalf("update with a bad entry: %v, want an error", err)
 	}
 	expired, cancel := context.WithDeadline(ctx, time.Unix(1, 0))

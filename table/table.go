@@ -87,7 +87,8 @@ func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
 	}
 	if len(order) == 1 {
 		g := groups[order[0]]
-		return t.write(ctx, g.nodes, g.values)
+		_, err := t.write(ctx, g.nodes, g.values)
+		return err
 	}
 	errs := make([]error, len(order))
 	var wg sync.WaitGroup
@@ -96,54 +97,122 @@ func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
 		go func() {
 			defer wg.Done()
 			g := groups[h]
-			errs[i] = t.write(ctx, g.nodes, g.values)
+			_, errs[i] = t.write(ctx, g.nodes, g.values)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// write sends values to every node and waits for the write quorum.
-func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) error {
+// Prior is what the replicas of a write held before it (InsertStamped).
+type Prior struct {
+	// Stamp is the highest Schema.Stamp of the entries that the replicas
+	// counted held before merging the write (0 if none held one).
+	Stamp uint64
+	// Known is false when a replica counted could not report its stamp (a
+	// node of an older version): Stamp then says nothing, and a caller
+	// that needs it must read the entry.
+	Known bool
+}
+
+// InsertStamped inserts e like Insert and returns the highest Stamp of
+// the entries that the replicas whose acknowledgements made up the write
+// quorum (and any other that answered before it returned) held before
+// merging e.
+//
+// Any entry of e's key that an earlier write acknowledged is on a write
+// quorum, and two write quorums share a replica when 2·W > N (W = N/2+1,
+// the consistent and degraded modes): that replica had merged it before
+// e arrived. So if Prior.Stamp is below Stamp(e), e is stamped after
+// every acknowledged write of its key, without reading first. With a
+// write quorum of 1 among several replicas (dangerous mode), quorums need
+// not intersect and the stamp covers only the replicas that answered,
+// as a read at quorum 1 would.
+func (t *Table[E]) InsertStamped(ctx context.Context, e E) (Prior, error) {
+	v, err := t.schema.Encode(e)
+	if err != nil {
+		return Prior{}, fmt.Errorf("encode %s entry: %w", t.schema.Name, err)
+	}
+	return t.write(ctx, t.placement.Nodes(HashPartitionKey(e.PartitionKey())), [][]byte{v})
+}
+
+// ack is one replica's answer to a write.
+type ack struct {
+	prior []uint64
+	err   error
+}
+
+// add folds a successful answer to a write of n values into p.
+func (p *Prior) add(a ack, n int) {
+	if len(a.prior) != n {
+		p.Known = false
+		return
+	}
+	for _, s := range a.prior {
+		p.Stamp = max(p.Stamp, s)
+	}
+}
+
+// write sends values to every node and waits for the write quorum. It
+// returns the highest prior stamp the replicas that answered reported.
+func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) (Prior, error) {
 	quorum := max(1, t.placement.WriteQuorum())
 	if len(nodes) < quorum {
-		return fmt.Errorf("write %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
+		return Prior{}, fmt.Errorf("write %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
 	}
+	prior := Prior{Known: true}
 	if len(nodes) == 1 {
-		return t.single(nodes[0], "write", nodes[0].Update(ctx, t.schema.Name, values))
+		ps, err := nodes[0].Update(ctx, t.schema.Name, values)
+		if err != nil {
+			return Prior{}, t.single(nodes[0], "write", err)
+		}
+		prior.add(ack{prior: ps}, len(values))
+		return prior, nil
 	}
-	results := make(chan error, len(nodes))
+	results := make(chan ack, len(nodes))
 	for _, n := range nodes {
 		go func() {
 			// Replicas beyond the quorum finish in the background.
 			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			err := n.Update(wctx, t.schema.Name, values)
+			ps, err := n.Update(wctx, t.schema.Name, values)
 			if err != nil {
 				err = fmt.Errorf("node %s: %w", n.ID(), err)
 			}
-			results <- err
+			results <- ack{prior: ps, err: err}
 		}()
 	}
 	ok, failed := 0, 0
 	var errs []error
 	for ok < quorum {
 		select {
-		case err := <-results:
-			if err == nil {
+		case a := <-results:
+			if a.err == nil {
 				ok++
+				prior.add(a, len(values))
 				continue
 			}
 			failed++
-			errs = append(errs, err)
+			errs = append(errs, a.err)
 			if len(nodes)-failed < quorum {
-				return fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok, quorum, errors.Join(errs...))
+				return Prior{}, fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok, quorum, errors.Join(errs...))
 			}
 		case <-ctx.Done():
-			return fmt.Errorf("write %s: %d of %d needed acknowledged: %w", t.schema.Name, ok, quorum, ctx.Err())
+			return Prior{}, fmt.Errorf("write %s: %d of %d needed acknowledged: %w", t.schema.Name, ok, quorum, ctx.Err())
 		}
 	}
-	return nil
+	// Answers already in count too: a higher stamp only makes the caller
+	// more careful.
+	for {
+		select {
+		case a := <-results:
+			if a.err == nil {
+				prior.add(a, len(values))
+			}
+		default:
+			return prior, nil
+		}
+	}
 }
 
 // single words the error of the only replica asked: a remote replica that
@@ -266,7 +335,7 @@ func (t *Table[E]) repair(ctx context.Context, n Node, values [][]byte) {
 		defer t.repairs.Done()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := n.Update(rctx, t.schema.Name, values); err != nil {
+		if _, err := n.Update(rctx, t.schema.Name, values); err != nil {
 			t.log.Warn("read repair failed", "node", n.ID(), "err", err)
 		}
 	}()
@@ -451,39 +520,43 @@ func (t *Table[E]) keep(filter string, e E) bool {
 // localImpl applies writes of table t to the local store.
 type localImpl[E Entry[E]] struct{ t *Table[E] }
 
-func (l *localImpl[E]) apply(tx *Tx, value []byte) error {
+func (l *localImpl[E]) apply(tx *Tx, value []byte) (uint64, error) {
 	s := l.t.schema
 	e, err := s.Decode(value)
 	if err != nil {
-		return fmt.Errorf("decode %s entry: %w", s.Name, err)
+		return 0, fmt.Errorf("decode %s entry: %w", s.Name, err)
 	}
 	b := tx.bolt.Bucket([]byte(s.Name))
 	key := storageKey(e.PartitionKey(), e.SortKey())
 	oldRaw := b.Get(key)
 	var old *E
+	var prior uint64
 	merged := e
 	if oldRaw != nil {
 		o, err := s.Decode(oldRaw)
 		if err != nil {
-			return fmt.Errorf("decode stored %s entry: %w", s.Name, err)
+			return 0, fmt.Errorf("decode stored %s entry: %w", s.Name, err)
 		}
 		old = &o
 		merged = o.Merge(e)
+		if s.Stamp != nil {
+			prior = s.Stamp(o)
+		}
 	}
 	enc, err := s.Encode(merged)
 	if err != nil {
-		return fmt.Errorf("encode %s entry: %w", s.Name, err)
+		return 0, fmt.Errorf("encode %s entry: %w", s.Name, err)
 	}
 	if oldRaw != nil && bytes.Equal(enc, oldRaw) {
-		return nil // nothing new
+		return prior, nil // nothing new
 	}
 	if err := b.Put(key, enc); err != nil {
-		return err
+		return 0, err
 	}
 	if s.Updated != nil {
-		return s.Updated(tx, old, merged)
+		return prior, s.Updated(tx, old, merged)
 	}
-	return nil
+	return prior, nil
 }
 
 func (l *localImpl[E]) keep(filter string, value []byte) (bool, error) {

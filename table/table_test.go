@@ -39,9 +39,9 @@ type flaky struct {
 
 var errDown = errors.New("node down")
 
-func (f *flaky) Update(ctx context.Context, t string, v [][]byte) error {
+func (f *flaky) Update(ctx context.Context, t string, v [][]byte) ([]uint64, error) {
 	if f.down.Load() {
-		return errDown
+		return nil, errDown
 	}
 	return f.Node.Update(ctx, t, v)
 }
@@ -90,7 +90,7 @@ func cluster3(t testing.TB) ([]*Table[counter], []*flaky) {
 	p := fixedPlacement{nodes: []Node{nodes[0], nodes[1], nodes[2]}, rq: 2, wq: 2}
 	var tables []*Table[counter]
 	for _, l := range locals {
-		tb, err := New(Schema[counter]{Name: "counters", Encode: encodeCounter, Decode: decodeCounter}, l, p, Options[counter]{})
+		tb, err := New(Schema[counter]{Name: "counters", Encode: encodeCounter, Decode: decodeCounter, Stamp: stampCounter}, l, p, Options[counter]{})
 		if err != nil {
 			t.Fatal(err)
 		}
