@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/garage-web/garage-web/internal/atomicfile"
 )
 
 // KeyFile is the name, inside a node's metadata directory, of the file
@@ -124,7 +126,7 @@ func storeKey(dir, path string, key ed25519.PrivateKey) (created bool, err error
 			return false, fmt.Errorf("node identity: %w", err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return false, fmt.Errorf("node identity: %w", err)
 	}
 	return true, nil
@@ -144,13 +146,4 @@ func writeSynced(f *os.File, data []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/garage-web/garage-web/cluster"
+	"github.com/garage-web/garage-web/internal/atomicfile"
 )
 
 // layoutFile is where a node keeps the last cluster layout it knows, in
@@ -100,42 +101,10 @@ func (s *layoutState) publishLocked(next *cluster.Layout) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode cluster layout: %w", err)
 	}
-	if err := writeFileSynced(s.path, b); err != nil {
+	if err := atomicfile.Write(s.path, b, 0o600); err != nil {
 		return false, fmt.Errorf("save cluster layout: %w", err)
 	}
 	s.cur = next
 	s.snap.Store(next)
 	return true, nil
-}
-
-// writeFileSynced replaces path by data: temp file, fsync, rename, fsync
-// of the directory.
-func writeFileSynced(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/garage-web/garage-web/cluster"
+	"github.com/garage-web/garage-web/internal/atomicfile"
 )
 
 // peersFileName is the file in Config.Dir that remembers the peers seen.
@@ -57,32 +58,8 @@ func savePeers(dir string, peers []peerRecord) error {
 	if err != nil {
 		return fmt.Errorf("membership: encode peers: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, peersFileName+".tmp*")
-	if err != nil {
-		return fmt.Errorf("membership: write peers: %w", err)
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }() // no-op once renamed
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("membership: write peers: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("membership: sync peers: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("membership: write peers: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, peersFileName)); err != nil {
-		return fmt.Errorf("membership: replace peers: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("membership: sync peers directory: %w", err)
-	}
-	defer func() { _ = d.Close() }()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("membership: sync peers directory: %w", err)
+	if err := atomicfile.Write(filepath.Join(dir, peersFileName), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("membership: save peers: %w", err)
 	}
 	return nil
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/garage-web/garage-web/internal/atomicfile"
 )
 
 // ClockReserve is how far ahead of the timestamps it hands out a
@@ -129,38 +130,13 @@ func (c *Clock) reserve(t uint64) {
 	}
 }
 
-// writeClockFile replaces the file at path with the mark: temp file,
-// fsync, rename, fsync of the directory.
+// writeClockFile replaces the file at path with the mark, durably.
 func writeClockFile(path string, mark uint64) error {
 	var buf [9]byte
 	buf[0] = clockFormat
 	binary.BigEndian.PutUint64(buf[1:], mark)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	if err := atomicfile.Write(path, buf[:], 0o600); err != nil {
 		return fmt.Errorf("write clock: %w", err)
-	}
-	if _, err := f.Write(buf[:]); err != nil {
-		f.Close()
-		return fmt.Errorf("write clock: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync clock: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write clock: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write clock: %w", err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return fmt.Errorf("sync clock dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync clock dir: %w", err)
 	}
 	return nil
 }
