@@ -2,33 +2,37 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 )
 
 // MinioCluster starts MinIO in distributed mode: Nodes processes (sites)
-// with Drives drives each, one erasure set, on loopback, every node
-// reaching the others only through delaying proxies.
+// with Drives drives each, one erasure set, every node reaching the others
+// only through delaying proxies.
 //
 // MinIO needs the same endpoint list on every node and finds itself in it
-// (a host that resolves to a local address, with its own port), so the
-// endpoints are host names, resolved differently in each process: every
-// node runs in its own mount namespace (`unshare -m`, root only) with its
-// own /etc/hosts bind-mounted, where its own name is 127.0.0.1 and every
-// other node's name is the address of that node's proxy (another loopback
-// address, same port, which MinIO does not take for itself). The client
-// talks to node A directly.
+// (an endpoint whose host is a local address and whose port is its own),
+// and, when it believes it runs in a container (/.dockerenv, as here), it
+// refuses endpoints that resolve to loopback. So the endpoints name a
+// local address that is not loopback (ProxyIP, by default the machine's
+// first one): node i listens on 127.0.0.1:P_i, its proxy on ProxyIP:P_i,
+// every endpoint is http://ProxyIP:P_i/..., and each node is told which
+// endpoint is its own with _MINIO_SERVER_LOCAL (MinIO's switch for
+// orchestrated deployments; outside a container the port tells it). The
+// proxies listen on that address, reachable from outside the machine for
+// the length of the run. The client talks to node A on 127.0.0.1.
 type MinioCluster struct {
 	Bin    string
 	Nodes  int // default 2 (the issue's "2 sites")
 	Drives int // per node; default 2 (distributed mode needs 4 in all)
 	OneWay time.Duration
+	// ProxyIP is a local, non-loopback IPv4 address ("" = the first one).
+	ProxyIP string
 
 	procs   []*proc
 	proxies []*DelayProxy
@@ -54,63 +58,73 @@ func (m *MinioCluster) Setup() string {
 	return fmt.Sprintf("distributed, %d nodes on %d sites × %d drives (one erasure set of %d, default parity), MINIO_CI_CD=1; client next to node A", m.Nodes, m.Nodes, m.Drives, m.Nodes*m.Drives)
 }
 
+// localNonLoopback is the first IPv4 address of an up, non-loopback
+// interface.
+func localNonLoopback() (string, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return "", err
+	}
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+				return n.IP.String(), nil
+			}
+		}
+	}
+	return "", errors.New("no non-loopback IPv4 address for the MinIO proxies (MinIO refuses loopback peers in a container)")
+}
+
 // Start starts the proxies and nodes and waits until node A reports the
 // cluster writable.
 func (m *MinioCluster) Start(ctx context.Context, dir string) (*Target, error) {
 	m.defaults()
-	if os.Geteuid() != 0 {
-		return nil, errors.New("MinIO distributed behind proxies needs root (a mount namespace per node for its /etc/hosts)")
+	ip := m.ProxyIP
+	if ip == "" {
+		var err error
+		if ip, err = localNonLoopback(); err != nil {
+			return nil, err
+		}
 	}
 	ports, err := freePorts(2 * m.Nodes)
 	if err != nil {
 		return nil, err
 	}
-	// The proxies' address: a random 127.x.y.z, away from 127.0.0.1.
-	var r [2]byte
-	rand.Read(r[:])
-	proxyIP := fmt.Sprintf("127.%d.%d.%d", 100+r[0]%100, r[1], 7)
-	host := func(i int) string { return "minio-" + siteName(i) }
 	port := func(i int) string { return strconv.Itoa(ports[2*i]) }
 	var endpoints []string
 	for i := range m.Nodes {
 		for d := range m.Drives {
-			endpoints = append(endpoints, fmt.Sprintf("http://%s:%s%s", host(i), port(i), filepath.Join(dir, siteName(i), fmt.Sprintf("d%d", d+1))))
+			endpoints = append(endpoints, fmt.Sprintf("http://%s:%s%s", ip, port(i), filepath.Join(dir, siteName(i), fmt.Sprintf("d%d", d+1))))
 		}
-		p, err := NewDelayProxy("minio-"+siteName(i), proxyIP+":"+port(i), "127.0.0.1:"+port(i), m.OneWay, false)
+		p, err := NewDelayProxy("minio-"+siteName(i), net.JoinHostPort(ip, port(i)), "127.0.0.1:"+port(i), m.OneWay, false)
 		if err != nil {
 			return nil, err
 		}
 		m.proxies = append(m.proxies, p)
 	}
 	user, pass := "bench"+randHex(4), randHex(16)
-	env := []string{
-		"MINIO_ROOT_USER=" + user,
-		"MINIO_ROOT_PASSWORD=" + pass,
-		"MINIO_BROWSER=off",
-		"MINIO_UPDATE=off",
-		"MINIO_CI_CD=1",
-	}
 	for i := range m.Nodes {
 		ndir := filepath.Join(dir, siteName(i))
 		if err := os.MkdirAll(ndir, 0o755); err != nil {
 			return nil, err
 		}
-		var hosts strings.Builder
-		hosts.WriteString("127.0.0.1 localhost\n::1 localhost\n")
-		for j := range m.Nodes {
-			ip := proxyIP
-			if j == i {
-				ip = "127.0.0.1"
-			}
-			fmt.Fprintf(&hosts, "%s %s\n", ip, host(j))
+		env := []string{
+			"MINIO_ROOT_USER=" + user,
+			"MINIO_ROOT_PASSWORD=" + pass,
+			"MINIO_BROWSER=off",
+			"MINIO_UPDATE=off",
+			"MINIO_CI_CD=1",
+			"_MINIO_SERVER_LOCAL=" + net.JoinHostPort(ip, port(i)),
 		}
-		hostsFile := filepath.Join(ndir, "hosts")
-		if err := os.WriteFile(hostsFile, []byte(hosts.String()), 0o644); err != nil {
-			return nil, err
-		}
-		args := []string{"-m", "--propagation", "private", "sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, hostsFile,
-			m.Bin, "server", "--address", "127.0.0.1:" + port(i), "--console-address", "127.0.0.1:" + strconv.Itoa(ports[2*i+1]), "--quiet"}
-		p, err := startProc(filepath.Join(ndir, "minio.log"), env, "unshare", append(args, endpoints...)...)
+		args := append([]string{"server", "--address", "127.0.0.1:" + port(i), "--console-address", "127.0.0.1:" + strconv.Itoa(ports[2*i+1]), "--quiet"}, endpoints...)
+		p, err := startProc(filepath.Join(ndir, "minio.log"), env, m.Bin, args...)
 		if err != nil {
 			return nil, err
 		}
