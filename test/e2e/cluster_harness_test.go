@@ -64,9 +64,12 @@ func startCluster(t testing.TB, size int, o NodeOptions) []*Node {
 	t.Helper()
 	start := time.Now()
 	r := nodeReplication{Factor: clusterRF, Secret: randHex(t, 32)}
+	// One allocation for every node: ports picked for different nodes one
+	// after the other could repeat, since each pick frees its ports again.
+	ports := freePorts(t, size*nodePorts)
 	nodes := make([]*Node, size)
 	for i := range nodes {
-		nodes[i] = newNode(t, fmt.Sprintf("n%d", i), o, r)
+		nodes[i] = newNode(t, fmt.Sprintf("n%d", i), ports[i*nodePorts:(i+1)*nodePorts], o, r)
 	}
 	for _, n := range nodes {
 		n.Start(t)

@@ -149,7 +149,7 @@ func startNode(t testing.TB) *Node {
 
 func startNodeWith(t testing.TB, o NodeOptions) *Node {
 	t.Helper()
-	n := newNode(t, "", o, nodeReplication{Factor: 1, Secret: randHex(t, 32)})
+	n := newNode(t, "", freePorts(t, nodePorts), o, nodeReplication{Factor: 1, Secret: randHex(t, 32)})
 	n.Start(t)
 	return n
 }
@@ -162,16 +162,23 @@ type nodeReplication struct {
 	Secret string
 }
 
-// newNode writes a node's config on free 127.0.0.1 ports and registers
-// the cleanup that kills it (and prints its log tail if the test failed);
-// it does not start it. name tells nodes of one cluster apart in logs.
-func newNode(t testing.TB, name string, o NodeOptions, r nodeReplication) *Node {
+// nodePorts is how many 127.0.0.1 ports a node listens on: S3, web, admin
+// and RPC (TCP, and UDP for gossip).
+const nodePorts = 4
+
+// newNode writes a node's config for its nodePorts ports (S3, web, admin,
+// RPC) and registers the cleanup that kills it (and prints its log tail if
+// the test failed); it does not start it. name tells nodes of one cluster
+// apart in logs.
+func newNode(t testing.TB, name string, ports []int, o NodeOptions, r nodeReplication) *Node {
 	t.Helper()
+	if len(ports) != nodePorts {
+		t.Fatalf("newNode: %d ports, want %d", len(ports), nodePorts)
+	}
 	if o.BlockSize == 0 {
 		o.BlockSize = 1 << 20
 	}
 	dir := t.TempDir()
-	ports := freePorts(t, 4)
 	n := &Node{
 		Dir:          dir,
 		ConfigPath:   filepath.Join(dir, "garage-web.toml"),
