@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -37,14 +38,13 @@ type PutObjectInput struct {
 // PutObject stores an object and returns its new version. It returns only
 // once data and metadata are on stable storage at a write quorum.
 //
-// The version is stamped when it is committed, after every version of the
-// key that this node read then: of two PUTs of one key, the one that
-// completes last wins, whichever started first. The read of the current
-// object runs while the body is read, so a small PUT waits for it little
-// or not at all; a large PUT reads again once its data is written.
+// The version is stamped when it is committed, after every acknowledged
+// version of the key: of two PUTs of one key, the one that completes last
+// wins, whichever started first. An object of up to one block is written
+// without reading first (commitStamped: one metadata round trip); a
+// larger one reads the current object once its data is written.
 func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion, error) {
 	uuid := NewUUID()
-	cur := m.readObjectAsync(ctx, in.BucketID, in.Key)
 	first := make([]byte, m.cfg.InlineThreshold)
 	if m.cfg.InlineThreshold > m.cfg.BlockSize {
 		first = first[:m.cfg.BlockSize]
@@ -60,7 +60,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		v := ObjectVersion{UUID: uuid, State: StateComplete,
 			Meta: &ObjectMeta{Size: int64(n), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 			Data: &ObjectData{Inline: first[:n:n]}}
-		return m.commitVersion(ctx, in.BucketID, in.Key, v, in.If, cur)
+		return m.commitSmall(ctx, in.BucketID, in.Key, v, in.If)
 	case err != nil:
 		return ObjectVersion{}, err
 	}
@@ -96,7 +96,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		v := ObjectVersion{UUID: uuid, State: StateComplete,
 			Meta: &ObjectMeta{Size: int64(k), ETag: etag, Headers: in.Headers, Checksums: sums, ChecksumType: checksumType(sums)},
 			Data: &ObjectData{Parts: []PartRef{{DataID: uuid, Size: int64(k), Blocks: []BlockPtr{{Hash: h[:], Size: int64(k)}}}}}}
-		return m.commitVersion(ctx, in.BucketID, in.Key, v, in.If, cur)
+		return m.commitSmall(ctx, in.BucketID, in.Key, v, in.If)
 	case err != nil:
 		return ObjectVersion{}, err
 	}
@@ -174,11 +174,89 @@ func (m *Model) abortVersion(ctx context.Context, bucketID, key string, v Object
 	}
 }
 
+// commitSmall commits a version whose data is all in its entry (inline
+// bytes, or blocks listed in its parts): without write conditions in one
+// round trip (commitStamped), with them as commitVersion does.
+func (m *Model) commitSmall(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions) (ObjectVersion, error) {
+	if cond.IfMatch != "" || cond.IfNoneMatch != "" {
+		return m.commitVersion(ctx, bucketID, key, v, cond, nil)
+	}
+	return m.commitStamped(ctx, bucketID, key, v)
+}
+
+// commitStamped writes v stamped now, without reading the object first,
+// and learns from the replicas of the write quorum the highest timestamp
+// the key held before (table.InsertStamped: any acknowledged version is
+// on one of them). If it is not below v's, a version stamped at or after
+// v was there (a writer whose clock is ahead, or a concurrent write), and
+// v may lose to an older PUT: the same data is written again as a new
+// version stamped after it, which is the one answered. v then becomes a
+// superseded marker whose hook releases v's data id, so the new version
+// has its own (its listed blocks are the same, referenced anew under
+// that id; the block collector waits its delay before deleting a block
+// whose count dropped to zero, and the count comes back before then).
+//
+// In dangerous mode (write quorum 1) write quorums need not intersect, and
+// the prior stamp is only what the replicas that answered held, as a read
+// at read quorum 1 would have been.
+func (m *Model) commitStamped(ctx context.Context, bucketID, key string, v ObjectVersion) (ObjectVersion, error) {
+	v.TS = m.clock.Now()
+	prior, err := m.insertStamped(ctx, bucketID, key, v)
+	if err != nil {
+		return ObjectVersion{}, err
+	}
+	if prior < v.TS {
+		return v, nil
+	}
+	w := v
+	w.UUID = NewUUID()
+	w.TS = m.clock.After(prior)
+	if v.Data != nil && len(v.Data.Parts) > 0 {
+		parts := slices.Clone(v.Data.Parts)
+		for i := range parts {
+			parts[i].DataID = w.UUID
+		}
+		data := *v.Data
+		data.Parts = parts
+		w.Data = &data
+	}
+	m.log.Debug("object version stamped again after a newer one", "bucket", bucketID, "key", key, "ts", v.TS, "prior", prior, "new_ts", w.TS)
+	if _, err := m.insertStamped(ctx, bucketID, key, w); err != nil {
+		return ObjectVersion{}, err
+	}
+	return w, nil
+}
+
+// insertStamped writes v and returns the highest timestamp the key held
+// before, on the replicas of the write quorum. When a replica could not
+// tell (a node of an older version), it reads the object at quorum.
+func (m *Model) insertStamped(ctx context.Context, bucketID, key string, v ObjectVersion) (uint64, error) {
+	p, err := m.objects.InsertStamped(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}})
+	if err != nil {
+		return 0, fmt.Errorf("commit object version: %w", err)
+	}
+	prior := p.Stamp
+	if !p.Known {
+		o, err := m.getObject(ctx, bucketID, key)
+		if err != nil {
+			return 0, err
+		}
+		prior = 0
+		for _, ov := range o.Versions {
+			if ov.UUID != v.UUID {
+				prior = max(prior, ov.TS)
+			}
+		}
+	}
+	m.clock.Observe(prior)
+	return prior, nil
+}
+
 // commitVersion stamps v after every version of the key in the current
 // object (cur waits for its read), checks the write conditions and
 // inserts v. A conditional write holds the key's lock and reads the
-// object again once it has it, so that conditional writes of one key see
-// each other.
+// object once it has it (cur is not used then), so that conditional
+// writes of one key see each other.
 func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions, cur func() (Object, error)) (ObjectVersion, error) {
 	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
 		o, err := cur()
