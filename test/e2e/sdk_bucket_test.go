@@ -50,7 +50,7 @@ func TestSDKBucket(t *testing.T) {
 
 	t.Run("CreateExistingOther", func(t *testing.T) {
 		e.bucket(t, "taken")
-		other := e.n.NewKey(t, "other-creator")
+		other := e.cliNode().NewKey(t, "other-creator")
 		_, err := e.client(other).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("taken")})
 		wantAPIErr(t, err, "BucketAlreadyExists", 409)
 		if names := e.bucketNames(t, e.client(other)); slices.Contains(names, "taken") {

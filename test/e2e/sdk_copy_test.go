@@ -166,7 +166,7 @@ func TestSDKCopy(t *testing.T) {
 
 	t.Run("AccessDeniedOnSource", func(t *testing.T) {
 		// A key that owns its own bucket but has no right on src.
-		k2 := e.n.NewKey(t, "copy-other")
+		k2 := e.cliNode().NewKey(t, "copy-other")
 		c2 := e.client(k2)
 		own := "copy-own"
 		if _, err := c2.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &own}); err != nil {

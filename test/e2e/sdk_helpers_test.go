@@ -45,15 +45,16 @@ const (
 // sdkEnv is a node (or a cluster) with one key allowed to create buckets
 // and an SDK client for it that never retries (a retry would hide a server
 // error). On a cluster every SDK request of every client of the env goes to
-// the next node in turn; the CLI and raw HTTP helpers use node 0 (e.n) or
-// e.s3URL.
+// the next node in turn, and so do the env's CLI calls (cliNode) and raw
+// HTTP requests made with e.s3URL.
 type sdkEnv struct {
-	n     *Node          // node 0: CLI calls go here
-	nodes []*Node        // every node; just n on a single node
-	next  *atomic.Uint64 // the node the next request goes to
-	key   Key
-	c     *s3.Client
-	ctx   context.Context
+	n       *Node          // node 0
+	nodes   []*Node        // every node; just n on a single node
+	next    *atomic.Uint64 // the node the next S3 request goes to
+	nextCLI atomic.Uint64  // the node the next CLI call goes to
+	key     Key
+	c       *s3.Client
+	ctx     context.Context
 }
 
 // newSDKEnv is an env on a single node, whatever GARAGE_WEB_E2E_CLUSTER
@@ -118,6 +119,12 @@ func (e *sdkEnv) client(k Key, optFns ...func(*s3.Options)) *s3.Client {
 	return e.n.S3(k, opts...)
 }
 
+// cliNode is the node whose turn it is to run a CLI call (e.n on a single
+// node): keys made and rights granted on one node are used through others.
+func (e *sdkEnv) cliNode() *Node {
+	return e.nodes[(e.nextCLI.Add(1)-1)%uint64(len(e.nodes))]
+}
+
 // s3URL is the path-style endpoint of the node whose turn it is.
 func (e *sdkEnv) s3URL() string {
 	return e.nodes[(e.next.Add(1)-1)%uint64(len(e.nodes))].S3URL()
@@ -135,7 +142,7 @@ func (e *sdkEnv) bucket(t *testing.T, name string) string {
 // keyWithoutCreate is an access key with no rights at all.
 func (e *sdkEnv) keyWithoutCreate(t *testing.T, name string) Key {
 	t.Helper()
-	out := e.n.CLI(t, "key", "create", name, "--json")
+	out := e.cliNode().CLI(t, "key", "create", name, "--json")
 	var k struct {
 		AccessKeyID     string `json:"accessKeyId"`
 		SecretAccessKey string `json:"secretAccessKey"`
@@ -150,7 +157,7 @@ func (e *sdkEnv) keyWithoutCreate(t *testing.T, name string) Key {
 func (e *sdkEnv) allow(t *testing.T, bucket string, k Key, rights ...string) {
 	t.Helper()
 	args := append([]string{"bucket", "allow"}, rights...)
-	e.n.CLI(t, append(args, bucket, "--key", k.ID)...)
+	e.cliNode().CLI(t, append(args, bucket, "--key", k.ID)...)
 }
 
 // ---------------------------------------------------------------------------
@@ -442,7 +449,7 @@ type sdkBucketInfo struct {
 
 func (e *sdkEnv) bucketInfo(t testing.TB, name string) sdkBucketInfo {
 	t.Helper()
-	out := e.n.CLI(t, "bucket", "info", name, "--json")
+	out := e.cliNode().CLI(t, "bucket", "info", name, "--json")
 	var bi sdkBucketInfo
 	if err := json.Unmarshal([]byte(out), &bi); err != nil {
 		t.Fatalf("bucket info %s --json: not JSON (%v): %q", name, err, out)

@@ -425,7 +425,7 @@ func TestSDKUploadPartCopy(t *testing.T) {
 	})
 
 	t.Run("SourceNotReadable", func(t *testing.T) {
-		other := e.n.NewKey(t, "partcopy-other")
+		other := e.cliNode().NewKey(t, "partcopy-other")
 		own := "partcopy-own"
 		if _, err := e.client(other).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &own}); err != nil {
 			t.Fatal(err)
