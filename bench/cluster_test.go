@@ -204,7 +204,7 @@ func TestClusterSuiteOnSlowCeiling(t *testing.T) {
 	l := &slowCeiling{oneWay: oneWay}
 	s := &ClusterSuite{
 		OneWay: oneWay, Baseline: true, Launchers: []DelayLauncher{l}, WorkDir: t.TempDir(),
-		Latency: LatencyRun{Ops: 4, Warmup: 1, Sizes: []int64{1 << 10, 256 << 10}, Payload: NewPayload(3)},
+		Latency: LatencyRun{Ops: 4, Warmup: 1, Sizes: []int64{1 << 10, 256 << 10}, Payload: NewPayload(3), IdleOps: 2, Idle: 10 * time.Millisecond},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -215,11 +215,15 @@ func TestClusterSuiteOnSlowCeiling(t *testing.T) {
 	if fmt.Sprint(l.delays) != fmt.Sprint([]time.Duration{oneWay, 0}) {
 		t.Fatalf("delays set: %v, want [%v 0s]", l.delays, oneWay)
 	}
-	if len(r.Figures) != 8 {
-		t.Fatalf("%d figures, want 8 (2 sizes × PUT/GET × 2 delays): %+v", len(r.Figures), r.Figures)
+	if len(r.Figures) != 10 {
+		t.Fatalf("%d figures, want 10 (2 sizes × PUT/GET and one idle GET, × 2 delays): %+v", len(r.Figures), r.Figures)
 	}
 	for _, f := range r.Figures {
-		if f.Ops != 4 || f.Errors != 0 {
+		want := 4
+		if f.Op == OpIdleGET {
+			want = 2
+		}
+		if f.Ops != want || f.Errors != 0 {
 			t.Errorf("%s at %v: %d ops, %d errors (%s)", f.Name(), f.OneWay, f.Ops, f.Errors, f.FirstError)
 		}
 		// Every request crosses the proxy at least once each way.
@@ -243,7 +247,7 @@ func TestClusterSuiteOnSlowCeiling(t *testing.T) {
 	if err := r.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"#### Targets of issue 8", "| ceiling | 1KiB PUT | 4 | 0 |", "| ceiling | 256KiB GET | 4 | 0 |", "RTT 40.0 ms"} {
+	for _, want := range []string{"#### Targets of issue 8", "| ceiling | 1KiB PUT | 4 | 0 |", "| ceiling | 256KiB GET | 4 | 0 |", "| ceiling | 1KiB GET after idle | 2 | 0 |", "RTT 40.0 ms"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md.String())
 		}

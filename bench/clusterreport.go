@@ -20,6 +20,7 @@ type ClusterReport struct {
 	Machine Machine         `json:"machine"`
 	OneWay  time.Duration   `json:"one_way_ns"`
 	Ops     int             `json:"ops_per_figure"`
+	Idle    time.Duration   `json:"idle_ns,omitempty"` // pause before each OpIdleGET
 	Notes   []string        `json:"notes,omitempty"`
 	Targets []ClusterTarget `json:"targets"`
 	Figures []LatencyFigure `json:"figures"`
@@ -131,6 +132,9 @@ func (r *ClusterReport) Markdown(w io.Writer) error {
 		fmt.Fprintf(&b, "Command: `%s`%s\n\n", m.Command, src)
 	}
 	fmt.Fprintf(&b, "- Sites %s apart: every node reaches every other only through a delaying proxy adding %s in each direction (RTT %s between any two nodes); the client runs next to node A with no delay to it. One aws-sdk-go-v2 client, requests one after the other, %d per figure, after a short unmeasured warm-up; GETs read back the objects just PUT.\n", fmtMs(rtt), fmtMs(r.OneWay), fmtMs(rtt), r.Ops)
+	if r.Idle > 0 {
+		fmt.Fprintf(&b, "- \"%s\": GETs each after %v without any request (a client that comes back now and then).\n", OpIdleGET, r.Idle)
+	}
 	fmt.Fprintf(&b, "- \"delays off\" is the same running cluster with the proxies' delays set to 0: what CPU, disks and loopback cost alone. \"RTTs added\" = (p50 − p50 with delays off) / RTT: how many round trips between sites the request waits for.\n")
 	for _, t := range r.Targets {
 		status := ""
@@ -159,7 +163,7 @@ func (r *ClusterReport) Markdown(w io.Writer) error {
 	sep(&b, 11)
 	for _, t := range r.Targets {
 		for _, size := range r.sizes() {
-			for _, op := range []string{"PUT", "GET"} {
+			for _, op := range []string{"PUT", "GET", OpIdleGET} {
 				f, ok := r.figure(t.Name, r.OneWay, op, size)
 				if !ok {
 					if f2, any := r.anyFigure(t.Name, r.OneWay, op, size); any {

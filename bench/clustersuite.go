@@ -62,6 +62,9 @@ const bucketTimeout = 60 * time.Second
 func (s *ClusterSuite) Run(ctx context.Context, m Machine) *ClusterReport {
 	start := time.Now()
 	r := &ClusterReport{Machine: m, OneWay: s.OneWay, Ops: s.Latency.Ops, Notes: s.Notes}
+	if s.Latency.IdleOps > 0 {
+		r.Idle = s.Latency.Idle
+	}
 	for _, l := range s.Launchers {
 		if ctx.Err() != nil {
 			r.Targets = append(r.Targets, ClusterTarget{Name: l.Name(), Setup: l.Setup(), Error: "not run: deadline reached"})

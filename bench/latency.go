@@ -22,7 +22,15 @@ type LatencyRun struct {
 	Sizes     []int64
 	Payload   *Payload
 	OpTimeout time.Duration // one request (default 30 s)
+	// IdleOps GETs of the smallest size, each after Idle without any
+	// request: what a client that comes back now and then waits (caches
+	// of keys and buckets last about a second). 0: not measured.
+	IdleOps int
+	Idle    time.Duration
 }
+
+// OpIdleGET is the Op of the figure of GETs after an idle pause.
+const OpIdleGET = "GET after idle"
 
 // LatencyFigure is one measured figure of a LatencyRun.
 type LatencyFigure struct {
@@ -117,8 +125,37 @@ func (l LatencyRun) Run(ctx context.Context, env *Env, oneWay time.Duration) ([]
 		get.fill(lat)
 		env.logf("  %s one-way %v: %s p50 %s p90 %s; %s p50 %s p90 %s", env.Target.Name, oneWay, put.Name(), fmtDur(put.P50), fmtDur(put.P90), get.Name(), fmtDur(get.P50), fmtDur(get.P90))
 		out = append(out, put, get)
+		if si == 0 && l.IdleOps > 0 {
+			out = append(out, l.idleGets(ctx, env, oneWay, size, written))
+		}
 	}
 	return out, nil
+}
+
+// idleGets GETs keys one by one, each after l.Idle without requests.
+func (l LatencyRun) idleGets(ctx context.Context, env *Env, oneWay time.Duration, size int64, keys []string) LatencyFigure {
+	f := LatencyFigure{Target: env.Target.Name, OneWay: oneWay, Op: OpIdleGET, Size: size}
+	var lat []time.Duration
+	for i := 0; i < l.IdleOps && i < len(keys); i++ {
+		select {
+		case <-ctx.Done():
+		case <-time.After(l.Idle):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		t0 := time.Now()
+		_, err := l.get(ctx, env.Client(0), env.Bucket, keys[i])
+		d := time.Since(t0)
+		if err != nil {
+			f.note(err)
+			continue
+		}
+		lat = append(lat, d)
+	}
+	f.fill(lat)
+	env.logf("  %s one-way %v: %s %s (after %v idle) p50 %s p90 %s", env.Target.Name, oneWay, SizeName(size), f.Op, l.Idle, fmtDur(f.P50), fmtDur(f.P90))
+	return f
 }
 
 func (f *LatencyFigure) note(err error) {
