@@ -125,7 +125,7 @@ func (l LatencyRun) Run(ctx context.Context, env *Env, oneWay time.Duration) ([]
 		get.fill(lat)
 		env.logf("  %s one-way %v: %s p50 %s p90 %s; %s p50 %s p90 %s", env.Target.Name, oneWay, put.Name(), fmtDur(put.P50), fmtDur(put.P90), get.Name(), fmtDur(get.P50), fmtDur(get.P90))
 		out = append(out, put, get)
-		if si == 0 && l.IdleOps > 0 {
+		if si == 0 && l.IdleOps > 0 && oneWay > 0 { // with the delays only: it is the slow part
 			out = append(out, l.idleGets(ctx, env, oneWay, size, written))
 		}
 	}

@@ -29,7 +29,7 @@ func runCluster(args []string) error {
 		rtt       = fs.Duration("rtt", 50*time.Millisecond, "round trip between two sites (each direction gets half)")
 		ops       = fs.Int("ops", 100, "sequential operations per figure")
 		warmup    = fs.Int("warmup", 5, "unmeasured PUT+GET pairs per size before measuring")
-		idleOps   = fs.Int("idle-ops", 10, "1 KiB GETs each after -idle without requests (0: none)")
+		idleOps   = fs.Int("idle-ops", 8, "1 KiB GETs each after -idle without requests (0: none)")
 		idle      = fs.Duration("idle", 1100*time.Millisecond, "pause before each idle GET")
 		baseline  = fs.Bool("baseline", true, "measure again with the delays off")
 		workDir   = fs.String("workdir", "", "data directory (default: a new temp dir, removed at the end)")
