@@ -66,12 +66,14 @@ cluster:
 	$(GO) test $(GOTESTFLAGS) -count=1 -parallel 4 -timeout $(CLUSTER_TIMEOUT) $(CLUSTER_PKGS)
 
 # The SDK suites that opt in with newReplicatedSDKEnv, on a 3-node cluster
-# (RF 3, one zone per node) with each request sent to the next node in turn.
+# (RF 3, one zone per node) with each request sent to the next node in turn;
+# E2E_CLUSTER_NODES=5 runs them on more nodes than replicas.
 E2E_CLUSTER_RUN ?= ^TestSDK(Object|List|Multipart|UploadPartCopy|TransferManager|Bucket|Copy|DeleteObjects)
 E2E_CLUSTER_TIMEOUT ?= 10m
+E2E_CLUSTER_NODES ?= 3
 .PHONY: e2e-cluster
 e2e-cluster:
-	GARAGE_WEB_E2E_CLUSTER=3 $(GO) test $(GOTESTFLAGS) -count=1 -timeout $(E2E_CLUSTER_TIMEOUT) -run '$(E2E_CLUSTER_RUN)' $(E2E_PKGS)
+	GARAGE_WEB_E2E_CLUSTER=$(E2E_CLUSTER_NODES) $(GO) test $(GOTESTFLAGS) -count=1 -timeout $(E2E_CLUSTER_TIMEOUT) -run '$(E2E_CLUSTER_RUN)' $(E2E_PKGS)
 
 fuzz:
 	@set -e; for t in $(FUZZ); do \

@@ -95,6 +95,7 @@ func startCluster(t testing.TB, size int, o NodeOptions) []*Node {
 			return n.allUp(ctx, ids)
 		})
 	}
+	joined := time.Since(start)
 
 	for i, id := range ids {
 		n0.CLI(t, "layout", "assign", "-z", fmt.Sprintf("z%d", i), "--capacity", clusterCapacity, id)
@@ -110,8 +111,8 @@ func startCluster(t testing.TB, size int, o NodeOptions) []*Node {
 			return n.hasLayout(ctx, v, size)
 		})
 	}
-	t.Logf("%d-node cluster (RF %d, layout v%d) formed in %v: S3 on %s", size, clusterRF, v,
-		time.Since(start).Round(time.Millisecond), s3Addrs(nodes))
+	t.Logf("%d-node cluster (RF %d, layout v%d) formed in %v (all up after %v): S3 on %s", size, clusterRF, v,
+		time.Since(start).Round(time.Millisecond), joined.Round(time.Millisecond), s3Addrs(nodes))
 	return nodes
 }
 
