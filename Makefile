@@ -102,8 +102,7 @@ bench-smoke: build
 
 # `bench-cluster`: the latency scenario of issue 8, one client next to node
 # A of a 3-site garage-web cluster (RF 3, 50 ms RTT between nodes through
-# delaying proxies) and, if MinIO is installed (`make bench` does it once),
-# of a 2-site MinIO distributed cluster; p50/p90 of sequential 1 KiB and
+# delaying proxies on loopback); p50/p90 of sequential 1 KiB and
 # 1 MiB PUT/GET, in ms and RTTs. Standalone, under 5 minutes, not in `test`.
 .PHONY: bench-cluster
 bench-cluster: build
