@@ -147,11 +147,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) er
 	case OpPostObject:
 		return s.postObject(w, r, req)
 	}
+	// The bucket is looked up while the signature is checked: on a cache
+	// miss in a cluster, the access key and the bucket are each a quorum
+	// read, and they do not depend on each other.
+	bucket := s.resolveBucketAsync(r.Context(), req)
 	if err := s.authenticate(r, req); err != nil {
 		return err
 	}
 	defer req.auth.Body.Close()
-	if err := s.authorize(r.Context(), req); err != nil {
+	if err := s.authorize(req, bucket); err != nil {
 		return err
 	}
 	if req.bucket.ID != "" {
@@ -252,13 +256,36 @@ func (s *Server) authenticate(r *http.Request, req *request) error {
 	return nil
 }
 
-// authorize resolves the bucket and checks the key's right on it.
-func (s *Server) authorize(ctx context.Context, req *request) error {
-	need := req.op.access()
-	if req.op == OpCreateBucket || need == accessNone {
+// bucketLookup is the result of resolveBucketAsync.
+type bucketLookup struct {
+	bucket model.Bucket
+	err    error
+}
+
+// resolveBucketAsync starts resolving the request's bucket, when its
+// operation needs one, and returns where the result will be (nil when it
+// needs none). The channel is buffered: nobody has to read it.
+func (s *Server) resolveBucketAsync(ctx context.Context, req *request) <-chan bucketLookup {
+	if req.op == OpCreateBucket || req.op.access() == accessNone {
 		return nil
 	}
-	b, err := s.model.ResolveBucket(ctx, req.bucketName)
+	ch := make(chan bucketLookup, 1)
+	go func() {
+		b, err := s.model.ResolveBucket(ctx, req.bucketName)
+		ch <- bucketLookup{b, err}
+	}()
+	return ch
+}
+
+// authorize checks the key's right on the bucket that lookup resolves
+// (nil: the operation needs no bucket).
+func (s *Server) authorize(req *request, lookup <-chan bucketLookup) error {
+	need := req.op.access()
+	if lookup == nil {
+		return nil
+	}
+	res := <-lookup
+	b, err := res.bucket, res.err
 	if err != nil {
 		return err
 	}
