@@ -90,10 +90,16 @@ func (m *Model) GetBucket(ctx context.Context, id string) (Bucket, error) {
 // ResolveBucket returns the bucket whose global name is name. It may be up
 // to metaCacheTTL old when the bucket was changed on another node.
 func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) {
-	now := time.Now()
-	if b, ok := m.bucketCache.get(name, now); ok {
+	if b, ok := m.bucketCache.get(name, time.Now()); ok {
 		return b, nil
 	}
+	return m.ResolveBucketFresh(ctx, name)
+}
+
+// ResolveBucketFresh resolves name at quorum, bypassing the cache (and
+// refreshing it): for callers whose cached answer refused a request.
+func (m *Model) ResolveBucketFresh(ctx context.Context, name string) (Bucket, error) {
+	now := time.Now()
 	a, ok, err := m.aliases.Get(ctx, nil, []byte(name))
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket alias: %w", err)

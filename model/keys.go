@@ -54,10 +54,17 @@ func (m *Model) ImportKey(ctx context.Context, id, secret, name string) (Key, er
 // GetKey returns the live key with id. It may be up to metaCacheTTL old
 // when the key was changed on another node.
 func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
-	now := time.Now()
-	if k, ok := m.keyCache.get(id, now); ok {
+	if k, ok := m.keyCache.get(id, time.Now()); ok {
 		return k, nil
 	}
+	return m.GetKeyFresh(ctx, id)
+}
+
+// GetKeyFresh reads the key at quorum, bypassing the cache (and refreshing
+// it). Callers use it when a cached key refuses something: a grant made
+// through another node may be less than metaCacheTTL old.
+func (m *Model) GetKeyFresh(ctx context.Context, id string) (Key, error) {
+	now := time.Now()
 	k, ok, err := m.keys.Get(ctx, nil, []byte(id))
 	if err != nil {
 		return Key{}, fmt.Errorf("read key: %w", err)

@@ -25,8 +25,14 @@ func (s *Server) keyOwner(req *request) owner {
 
 func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request, req *request) error {
 	res := listAllMyBucketsResult{Xmlns: s3NS, Owner: s.keyOwner(req)}
-	for _, id := range req.accessKey.Buckets.Keys() {
-		if !req.accessKey.Buckets[id].Value.Any() {
+	// The key's grants, not the cached key: a bucket just created through
+	// another node must be listed.
+	k, err := s.model.GetKeyFresh(r.Context(), req.accessKey.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range k.Buckets.Keys() {
+		if !k.Buckets[id].Value.Any() {
 			continue
 		}
 		b, err := s.model.GetBucket(r.Context(), id)

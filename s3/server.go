@@ -155,7 +155,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) er
 		return err
 	}
 	defer req.auth.Body.Close()
-	if err := s.authorize(req, bucket); err != nil {
+	if err := s.authorize(r.Context(), req, bucket); err != nil {
 		return err
 	}
 	if req.bucket.ID != "" {
@@ -278,32 +278,54 @@ func (s *Server) resolveBucketAsync(ctx context.Context, req *request) <-chan bu
 }
 
 // authorize checks the key's right on the bucket that lookup resolves
-// (nil: the operation needs no bucket).
-func (s *Server) authorize(req *request, lookup <-chan bucketLookup) error {
-	need := req.op.access()
+// (nil: the operation needs no bucket). Key and bucket come from caches
+// that may be up to a second behind a change made through another node:
+// when they refuse (no such bucket, no right), both are read again at
+// quorum before the refusal is answered, so a bucket created or a grant
+// given anywhere works at once. A removal is seen within that second.
+func (s *Server) authorize(ctx context.Context, req *request, lookup <-chan bucketLookup) error {
 	if lookup == nil {
 		return nil
 	}
 	res := <-lookup
-	b, err := res.bucket, res.err
+	if res.err == nil && s.allowed(req.accessKey, res.bucket, req.op.access()) {
+		req.bucket = res.bucket
+		return nil
+	}
+	if res.err != nil && !errors.Is(res.err, model.ErrNoSuchBucket) {
+		return res.err
+	}
+	b, err := s.model.ResolveBucketFresh(ctx, req.bucketName)
 	if err != nil {
 		return err
 	}
-	p := req.accessKey.Permissions(b.ID)
-	ok := false
-	switch need {
-	case accessRead:
-		ok = p.Read || p.Owner
-	case accessWrite:
-		ok = p.Write
-	case accessOwner:
-		ok = p.Owner
+	k, err := s.model.GetKeyFresh(ctx, req.accessKey.ID)
+	if err != nil {
+		if errors.Is(err, model.ErrNoSuchAccessKey) {
+			return s3err.ErrInvalidAccessKeyID
+		}
+		return err
 	}
-	if !ok {
+	req.accessKey = &k
+	if !s.allowed(&k, b, req.op.access()) {
 		return s3err.ErrAccessDenied
 	}
 	req.bucket = b
 	return nil
+}
+
+// allowed reports whether key k has the access need on bucket b.
+func (s *Server) allowed(k *model.Key, b model.Bucket, need access) bool {
+	p := k.Permissions(b.ID)
+	switch need {
+	case accessRead:
+		return p.Read || p.Owner
+	case accessWrite:
+		return p.Write
+	case accessOwner:
+		return p.Owner
+	}
+	return false
 }
 
 // toS3Error maps model and storage errors to S3 errors.
