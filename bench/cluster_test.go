@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/garage-web/garage-web/internal/delayproxy"
 )
 
 // echoServers starts a TCP and a UDP echo server on one free loopback
@@ -55,7 +57,7 @@ func echoServers(t *testing.T) string {
 	return tl.Addr().String()
 }
 
-func newTestProxy(t *testing.T, upstream string, oneWay time.Duration, udp bool) (*DelayProxy, string) {
+func newTestProxy(t *testing.T, upstream string, oneWay time.Duration, udp bool) (*delayproxy.Proxy, string) {
 	t.Helper()
 	for try := 0; ; try++ {
 		ports, err := freePorts(1)
@@ -63,7 +65,7 @@ func newTestProxy(t *testing.T, upstream string, oneWay time.Duration, udp bool)
 			t.Fatal(err)
 		}
 		listen := fmt.Sprintf("127.0.0.1:%d", ports[0])
-		p, err := NewDelayProxy("test", listen, upstream, oneWay, udp)
+		p, err := delayproxy.New("test", listen, upstream, oneWay, udp)
 		if err == nil {
 			t.Cleanup(p.Close)
 			return p, listen
@@ -156,12 +158,12 @@ func TestDelayProxy(t *testing.T) {
 	}
 }
 
-// slowCeiling is the in-process ceiling reached through a DelayProxy: a
+// slowCeiling is the in-process ceiling reached through a delayproxy.Proxy: a
 // DelayLauncher for testing ClusterSuite without real servers.
 type slowCeiling struct {
 	Ceiling
 	oneWay time.Duration
-	proxy  *DelayProxy
+	proxy  *delayproxy.Proxy
 	delays []time.Duration
 }
 
@@ -178,7 +180,7 @@ func (s *slowCeiling) Start(ctx context.Context, dir string) (*Target, error) {
 		return nil, err
 	}
 	listen := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	if s.proxy, err = NewDelayProxy("ceiling", listen, up, s.oneWay, false); err != nil {
+	if s.proxy, err = delayproxy.New("ceiling", listen, up, s.oneWay, false); err != nil {
 		return nil, err
 	}
 	t.Endpoints = []string{"http://" + listen}

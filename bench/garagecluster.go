@@ -13,12 +13,14 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/garage-web/garage-web/internal/delayproxy"
 )
 
 // GarageCluster starts a garage-web cluster of Nodes storage nodes, one
 // per zone ("site-a", "site-b", ...), replication factor 3, on loopback.
 // Every node's RPC port (TCP, and UDP for gossip) is reached by its peers
-// only through its own DelayProxy: rpc_public_addr is the proxy's address.
+// only through its own delayproxy.Proxy: rpc_public_addr is the proxy's address.
 // A node's outgoing traffic is not delayed by its own proxy but by the
 // peer's, so between any two nodes a round trip costs 2×OneWay. The target's
 // only endpoint is the first node ("site A"): the client sits next to it.
@@ -30,7 +32,7 @@ type GarageCluster struct {
 	ConsistencyMode string
 
 	procs   []*proc
-	proxies []*DelayProxy
+	proxies []*delayproxy.Proxy
 	nodes   []clusterNode
 }
 
@@ -71,7 +73,7 @@ func (g *GarageCluster) Start(ctx context.Context, dir string) (*Target, error) 
 		if err := os.MkdirAll(ndir, 0o755); err != nil {
 			return nil, err
 		}
-		p, err := NewDelayProxy(siteName(i), pubAddr, rpcAddr, g.OneWay, true)
+		p, err := delayproxy.New(siteName(i), pubAddr, rpcAddr, g.OneWay, true)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/garage-web/garage-web/internal/delayproxy"
 )
 
 // ClusterOptions describe the cluster a test wants; zero values are the
@@ -39,7 +41,7 @@ type Cluster struct {
 	Key     Key     // allowed to create buckets
 	Secret  string  // rpc_secret
 	Net     *Netns  // nil unless opts.Netns
-	proxies []*delayProxy
+	proxies []*delayproxy.Proxy
 	opts    ClusterOptions
 	layoutV int
 }

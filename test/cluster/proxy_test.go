@@ -4,170 +4,25 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
+	"github.com/garage-web/garage-web/internal/delayproxy"
 )
 
-// delayProxy stands in front of one node's RPC port: TCP through an
-// in-process toxiproxy with a latency toxic on each direction, UDP (memberlist
-// gossip, which goes to the same rpc_public_addr) through udpDelay. The
-// node's rpc_public_addr is the proxy's address, so every peer reaches it
-// through the proxy; the node's own outgoing traffic is not delayed (its
-// peers' proxies delay it). With every node behind a proxy of one-way delay
-// d, a request/answer between two nodes costs 2d more.
-type delayProxy struct {
-	tcp *toxiproxy.Proxy
-	udp *udpDelay
-}
-
-func newDelayProxy(name, listen, upstream string, oneWay time.Duration) (*delayProxy, error) {
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	p := toxiproxy.NewProxy(srv, name, listen, upstream)
-	if err := p.Start(); err != nil {
-		return nil, fmt.Errorf("delay proxy %s on %s: %w", name, listen, err)
-	}
-	ms := oneWay.Milliseconds()
-	for _, stream := range []string{"upstream", "downstream"} {
-		js := fmt.Sprintf(`{"name":"lat_%s","type":"latency","stream":%q,"attributes":{"latency":%d,"jitter":0}}`, stream, stream, ms)
-		if _, err := p.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-			p.Stop()
-			return nil, fmt.Errorf("delay proxy %s: latency toxic: %w", name, err)
-		}
-	}
-	u, err := newUDPDelay(listen, upstream, oneWay)
-	if err != nil {
-		p.Stop()
-		return nil, err
-	}
-	return &delayProxy{tcp: p, udp: u}, nil
-}
-
-// Close stops both proxies.
-func (p *delayProxy) Close() {
-	p.tcp.Stop()
-	p.udp.Close()
-}
-
-// udpDelay forwards UDP datagrams from listen to upstream and the answers
-// back, each delayed by d. Every client address gets its own upstream
-// socket (bound to the listener's IP), so upstream answers to "where the
-// packet came from" find their way back to the right client.
-type udpDelay struct {
-	conn     *net.UDPConn
-	upstream *net.UDPAddr
-	d        time.Duration
-
-	mu     sync.Mutex
-	peers  map[string]*net.UDPConn
-	closed bool
-	wg     sync.WaitGroup
-}
-
-func newUDPDelay(listen, upstream string, d time.Duration) (*udpDelay, error) {
-	la, err := net.ResolveUDPAddr("udp", listen)
-	if err != nil {
-		return nil, fmt.Errorf("udp delay: %w", err)
-	}
-	ua, err := net.ResolveUDPAddr("udp", upstream)
-	if err != nil {
-		return nil, fmt.Errorf("udp delay: %w", err)
-	}
-	conn, err := net.ListenUDP("udp", la)
-	if err != nil {
-		return nil, fmt.Errorf("udp delay: %w", err)
-	}
-	u := &udpDelay{conn: conn, upstream: ua, d: d, peers: map[string]*net.UDPConn{}}
-	u.wg.Add(1)
-	go u.fromClients()
-	return u, nil
-}
-
-// Addr is the listening address.
-func (u *udpDelay) Addr() string { return u.conn.LocalAddr().String() }
-
-func (u *udpDelay) fromClients() {
-	defer u.wg.Done()
-	buf := make([]byte, 64<<10)
-	for {
-		n, src, err := u.conn.ReadFromUDP(buf)
-		if err != nil {
-			return // closed
-		}
-		peer, err := u.peerFor(src)
-		if err != nil {
-			continue
-		}
-		pkt := append([]byte(nil), buf[:n]...)
-		time.AfterFunc(u.d, func() { _, _ = peer.Write(pkt) })
-	}
-}
-
-func (u *udpDelay) peerFor(src *net.UDPAddr) (*net.UDPConn, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.closed {
-		return nil, net.ErrClosed
-	}
-	if p := u.peers[src.String()]; p != nil {
-		return p, nil
-	}
-	local := &net.UDPAddr{IP: u.conn.LocalAddr().(*net.UDPAddr).IP}
-	p, err := net.DialUDP("udp", local, u.upstream)
-	if err != nil {
-		return nil, err
-	}
-	u.peers[src.String()] = p
-	u.wg.Add(1)
-	go u.fromUpstream(p, src)
-	return p, nil
-}
-
-func (u *udpDelay) fromUpstream(p *net.UDPConn, client *net.UDPAddr) {
-	defer u.wg.Done()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := p.Read(buf)
-		if err != nil {
-			if isClosed(err) {
-				return
-			}
-			continue // e.g. ICMP port unreachable while the node is down
-		}
-		pkt := append([]byte(nil), buf[:n]...)
-		time.AfterFunc(u.d, func() { _, _ = u.conn.WriteToUDP(pkt, client) })
-	}
-}
-
-func isClosed(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "use of closed") || err == net.ErrClosed || err == io.EOF)
-}
-
-// Close stops forwarding; datagrams still in their delay are dropped.
-func (u *udpDelay) Close() {
-	u.mu.Lock()
-	if u.closed {
-		u.mu.Unlock()
-		return
-	}
-	u.closed = true
-	peers := u.peers
-	u.peers = nil
-	u.mu.Unlock()
-	u.conn.Close()
-	for _, p := range peers {
-		p.Close()
-	}
-	u.wg.Wait()
+// newDelayProxy stands in front of one node's RPC port: TCP and UDP
+// (memberlist gossip goes to the same rpc_public_addr), each direction
+// delayed by oneWay (internal/delayproxy). The node's rpc_public_addr is
+// the proxy's address, so every peer reaches it through the proxy; the
+// node's own outgoing traffic is delayed by its peers' proxies. With every
+// node behind a proxy of one-way delay d, a request/answer between two
+// nodes costs 2d more.
+func newDelayProxy(name, listen, upstream string, oneWay time.Duration) (*delayproxy.Proxy, error) {
+	return delayproxy.New(name, listen, upstream, oneWay, true)
 }
 
 // TestDelayProxyTCPAndUDP puts a TCP echo and a UDP echo server behind a
-// delayProxy with a 40 ms one-way delay and checks the bytes come back
+// delay proxy with a 40 ms one-way delay and checks the bytes come back
 // unchanged and no round trip is faster than the two delays (a lower bound,
 // which holds however loaded the machine is).
 func TestDelayProxyTCPAndUDP(t *testing.T) {

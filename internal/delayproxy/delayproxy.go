@@ -1,4 +1,9 @@
-package bench
+// Package delayproxy puts sites far apart on one machine: a proxy in
+// front of a server's peer port that delays TCP streams (toxiproxy,
+// in-process) and UDP datagrams (memberlist gossip) by a one-way delay in
+// each direction. This kernel has no netem; the cluster benchmarks
+// (bench/) and the cluster tests (test/cluster/) both use it.
+package delayproxy
 
 import (
 	"errors"
@@ -14,7 +19,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// DelayProxy stands in front of one server's peer port and delays what
+// Proxy stands in front of one server's peer port and delays what
 // goes through it, in each direction, by a one-way delay: TCP through an
 // in-process toxiproxy (a latency toxic per direction; toxiproxy stamps
 // every chunk when it is read, so a large transfer is delayed, not
@@ -22,7 +27,7 @@ import (
 // small forwarder on the same address. This kernel has no netem, so this
 // is how sites far apart are made on one machine: peers dial the proxy,
 // and a request/answer through it costs two one-way delays more.
-type DelayProxy struct {
+type Proxy struct {
 	tcp *toxiproxy.Proxy
 	udp *udpDelay // nil without UDP
 }
@@ -30,9 +35,9 @@ type DelayProxy struct {
 // Toxic names, one per direction.
 var delayToxics = []string{"upstream", "downstream"}
 
-// NewDelayProxy listens on listen (TCP, and UDP if udp) and forwards to
+// New listens on listen (TCP, and UDP if udp) and forwards to
 // upstream with oneWay added in each direction.
-func NewDelayProxy(name, listen, upstream string, oneWay time.Duration, udp bool) (*DelayProxy, error) {
+func New(name, listen, upstream string, oneWay time.Duration, udp bool) (*Proxy, error) {
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	tp := toxiproxy.NewProxy(srv, name, listen, upstream)
 	if err := tp.Start(); err != nil {
@@ -45,7 +50,7 @@ func NewDelayProxy(name, listen, upstream string, oneWay time.Duration, udp bool
 			return nil, fmt.Errorf("delay proxy %s: latency toxic: %w", name, err)
 		}
 	}
-	p := &DelayProxy{tcp: tp}
+	p := &Proxy{tcp: tp}
 	if udp {
 		u, err := newUDPDelay(listen, upstream, oneWay)
 		if err != nil {
@@ -59,7 +64,7 @@ func NewDelayProxy(name, listen, upstream string, oneWay time.Duration, udp bool
 
 // SetDelay changes the one-way delay of new and open connections (in
 // milliseconds: toxiproxy's unit).
-func (p *DelayProxy) SetDelay(oneWay time.Duration) error {
+func (p *Proxy) SetDelay(oneWay time.Duration) error {
 	for _, stream := range delayToxics {
 		js := fmt.Sprintf(`{"attributes":{"latency":%d,"jitter":0}}`, oneWay.Milliseconds())
 		if _, err := p.tcp.Toxics.UpdateToxicJson("lat_"+stream, strings.NewReader(js)); err != nil {
@@ -73,7 +78,7 @@ func (p *DelayProxy) SetDelay(oneWay time.Duration) error {
 }
 
 // Close stops forwarding and closes every connection.
-func (p *DelayProxy) Close() {
+func (p *Proxy) Close() {
 	p.tcp.Stop()
 	if p.udp != nil {
 		p.udp.Close()
