@@ -181,6 +181,13 @@ func diskSpace(dir string) (total, avail uint64, ok bool) {
 // the bootstrap peers and the peers of an earlier run. The returned stop
 // function leaves the cluster and closes everything.
 func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
+	if pub := c.cfg.RPCPublicAddr; pub == "" || pub == c.cfg.RPCBindAddr {
+		if host, _, err := net.SplitHostPort(c.cfg.RPCBindAddr); err == nil {
+			if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+				return nil, fmt.Errorf("rpc_bind_addr %s listens on every address: set rpc_public_addr to the host:port other nodes reach this one at", c.cfg.RPCBindAddr)
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", c.cfg.RPCBindAddr)
 	if err != nil {
 		return nil, fmt.Errorf("rpc_bind_addr %s: %w", c.cfg.RPCBindAddr, err)
@@ -192,7 +199,7 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 	}
 	c.cfg.RPCPublicAddr = public
 	go func() {
-		if err := c.rpcSrv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		if err := c.rpcSrv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, rpc.ErrServerClosed) {
 			c.log.Error("rpc server stopped", "err", err)
 		}
 	}()
@@ -212,7 +219,7 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 	})
 	if err != nil {
 		c.rpcSrv.Close()
-		return nil, err
+		return nil, fmt.Errorf("cluster membership on %s, advertised as %s: %w", bind, public, err)
 	}
 	c.members.Store(ml)
 	runCtx, cancel := context.WithCancel(ctx)
