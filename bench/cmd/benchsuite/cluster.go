@@ -81,28 +81,5 @@ func runCluster(args []string) error {
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("the run hit its %v deadline: later figures are missing or cut short", *timeout))
 	}
-	var md strings.Builder
-	if err := r.Markdown(&md); err != nil {
-		return err
-	}
-	fmt.Print(md.String())
-	if *mdOut != "" {
-		if err := os.WriteFile(*mdOut, []byte(md.String()), 0o644); err != nil {
-			return err
-		}
-	}
-	if *jsonOut != "" {
-		f, err := os.Create(*jsonOut)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := r.JSON(f); err != nil {
-			return err
-		}
-	}
-	if p := r.Problems(); *strict && len(p) > 0 {
-		return fmt.Errorf("%d problem(s):\n  %s", len(p), strings.Join(p, "\n  "))
-	}
-	return nil
+	return writeReport(r, *mdOut, *jsonOut, *strict)
 }

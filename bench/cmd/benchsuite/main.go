@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -176,18 +177,31 @@ func run() error {
 		}
 	}()
 
+	return writeReport(r, *mdOut, *jsonOut, *strict)
+}
+
+// report is what both suites produce.
+type report interface {
+	Markdown(w io.Writer) error
+	JSON(w io.Writer) error
+	Problems() []string
+}
+
+// writeReport prints r's Markdown, writes it to mdOut and its JSON to
+// jsonOut (each unless ""), and with strict fails on any problem.
+func writeReport(r report, mdOut, jsonOut string, strict bool) error {
 	var md strings.Builder
 	if err := r.Markdown(&md); err != nil {
 		return err
 	}
 	fmt.Print(md.String())
-	if *mdOut != "" {
-		if err := os.WriteFile(*mdOut, []byte(md.String()), 0o644); err != nil {
+	if mdOut != "" {
+		if err := os.WriteFile(mdOut, []byte(md.String()), 0o644); err != nil {
 			return err
 		}
 	}
-	if *jsonOut != "" {
-		f, err := os.Create(*jsonOut)
+	if jsonOut != "" {
+		f, err := os.Create(jsonOut)
 		if err != nil {
 			return err
 		}
@@ -196,7 +210,7 @@ func run() error {
 			return err
 		}
 	}
-	if p := r.Problems(); *strict && len(p) > 0 {
+	if p := r.Problems(); strict && len(p) > 0 {
 		return fmt.Errorf("%d problem(s):\n  %s", len(p), strings.Join(p, "\n  "))
 	}
 	return nil
