@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -395,12 +396,21 @@ func (m *Model) Run(ctx context.Context, gcDelay time.Duration) {
 	lastSweep := time.Time{}
 	for {
 		if time.Since(lastSweep) > time.Hour {
-			if n, err := m.AbortStalePuts(ctx, time.Now()); err != nil {
+			n, err := m.AbortStalePuts(ctx, time.Now())
+			switch {
+			case errors.Is(err, table.ErrQuorum):
+				// No layout yet, or too many nodes down: try again at the
+				// next tick, without alarming anyone.
+				m.log.Debug("clean-up of interrupted uploads postponed: no quorum", "err", err)
+			case err != nil:
 				m.log.Warn("clean-up of interrupted uploads failed; will retry", "err", err)
-			} else if n > 0 {
-				m.log.Info("aborted uploads interrupted by a crash or a lost client", "count", n)
+				lastSweep = time.Now()
+			default:
+				if n > 0 {
+					m.log.Info("aborted uploads interrupted by a crash or a lost client", "count", n)
+				}
+				lastSweep = time.Now()
 			}
-			lastSweep = time.Now()
 		}
 		select {
 		case <-ctx.Done():
