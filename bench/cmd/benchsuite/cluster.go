@@ -22,7 +22,7 @@ import (
 // MinIO distributed runs only with -minio-ip: in a container it refuses
 // peers that resolve to loopback, and benchmarks serve and connect only on
 // loopback or inside network namespaces of their own. bench/cluster-netns.sh
-// (what `make bench-cluster` runs) makes such a namespace, with a dummy
+// (what `make bench-cluster` runs) makes such a namespace, with a veth
 // interface, and runs this command inside it with -minio-ip. Without it the
 // report quotes issue 8's MinIO figures.
 func runCluster(args []string) error {
