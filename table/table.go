@@ -320,10 +320,35 @@ func (t *Table[E]) mergeAnswers(ctx context.Context, answers []answer, i int) (E
 	if err != nil {
 		return merged, true, err
 	}
+	// A value a read returns must be on a write quorum, so that no later
+	// read can miss it: a write that failed (a coordinator killed half way)
+	// may have reached one replica only. Replicas that answered with less
+	// are brought up to date before returning, as many as the quorum needs;
+	// the others in the background.
+	upToDate := 0
+	var stale []Node
 	for _, a := range answers {
-		if len(a.values) <= i || !bytes.Equal(a.values[i], enc) {
-			t.repair(ctx, a.node, [][]byte{enc})
+		if len(a.values) > i && bytes.Equal(a.values[i], enc) {
+			upToDate++
+		} else {
+			stale = append(stale, a.node)
 		}
+	}
+	need := t.placement.WriteQuorum() - upToDate
+	var errs []error
+	for _, n := range stale {
+		if need > 0 {
+			_, err := n.Update(ctx, t.schema.Name, [][]byte{enc})
+			if err == nil {
+				need--
+				continue
+			}
+			errs = append(errs, fmt.Errorf("node %s: %w", n.ID(), err))
+		}
+		t.repair(ctx, n, [][]byte{enc})
+	}
+	if need > 0 {
+		return merged, false, fmt.Errorf("read %s: %w: the value read could not be written back to a write quorum: %w", t.schema.Name, ErrQuorum, errors.Join(errs...))
 	}
 	return merged, true, nil
 }
