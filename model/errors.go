@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+
+	"github.com/garage-web/garage-web/table"
 )
 
 // Errors returned by the model. Front ends map them to their protocol's
@@ -13,8 +15,12 @@ var (
 	ErrBucketExists    = errors.New("bucket name already in use")
 	// ErrBucketOwnedByYou wraps ErrBucketExists: the caller's key owns
 	// the bucket that has the name.
-	ErrBucketOwnedByYou  = fmt.Errorf("%w by a bucket you own", ErrBucketExists)
-	ErrBucketNotEmpty    = errors.New("bucket not empty")
+	ErrBucketOwnedByYou = fmt.Errorf("%w by a bucket you own", ErrBucketExists)
+	ErrBucketNotEmpty   = errors.New("bucket not empty")
+	// ErrWriteRace: a PUT met a version of the key stamped after its own,
+	// written at the same time, and was not acknowledged. It wraps
+	// table.ErrQuorum so that front ends answer 503 and clients retry.
+	ErrWriteRace         = fmt.Errorf("a newer version was written at the same time, retry: %w", table.ErrQuorum)
 	ErrInvalidBucketName = errors.New("invalid bucket name")
 	ErrNoSuchObject      = errors.New("no such object")
 	ErrNoSuchUpload      = errors.New("no such upload")

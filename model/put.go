@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 )
 
@@ -208,23 +207,14 @@ func (m *Model) commitStamped(ctx context.Context, bucketID, key string, v Objec
 	if prior < v.TS {
 		return v, nil
 	}
-	w := v
-	w.UUID = NewUUID()
-	w.TS = m.clock.After(prior)
-	if v.Data != nil && len(v.Data.Parts) > 0 {
-		parts := slices.Clone(v.Data.Parts)
-		for i := range parts {
-			parts[i].DataID = w.UUID
-		}
-		data := *v.Data
-		data.Parts = parts
-		w.Data = &data
-	}
-	m.log.Debug("object version stamped again after a newer one", "bucket", bucketID, "key", key, "ts", v.TS, "prior", prior, "new_ts", w.TS)
-	if _, err := m.insertStamped(ctx, bucketID, key, w); err != nil {
-		return ObjectVersion{}, err
-	}
-	return w, nil
+	// A replica held a version stamped at or after this one: a concurrent
+	// PUT, or one acknowledged before this one started by a node whose
+	// clock is ahead. This version is not acknowledged: writing it again
+	// with a later stamp would let readers see its value, then the other
+	// one's, then its value again (one write taking effect twice). The
+	// client is told to retry (503); the clock has observed the newer
+	// stamp, so the retry is stamped after it.
+	return ObjectVersion{}, fmt.Errorf("object %s: a version stamped %d, at or after this one (%d), was written at the same time: %w", key, prior, v.TS, ErrWriteRace)
 }
 
 // insertStamped writes v and returns the highest timestamp the key held

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -151,6 +152,15 @@ func TestPutAfterFasterClock(t *testing.T) {
 		old := partData(1, size)
 		newer := partData(2, size)
 		first := put(t, fast, "b", key, old)
+		// The slow node's first attempt is stamped before the current
+		// version: it is refused (503, retry), not acknowledged; the
+		// retry is stamped after what the refusal showed.
+		sum := md5.Sum(newer)
+		_, err := slow.PutObject(ctx, PutObjectInput{BucketID: "b", Key: key, Body: bytes.NewReader(newer), Size: int64(len(newer)),
+			Digest: func() (string, map[string]string) { return hex.EncodeToString(sum[:]), nil }})
+		if !errors.Is(err, ErrWriteRace) {
+			t.Fatalf("size %d: PUT stamped before the current version: err %v, want ErrWriteRace", size, err)
+		}
 		second := put(t, slow, "b", key, newer)
 		if second.TS <= first.TS {
 			t.Fatalf("size %d: second PUT stamped %d, not after the first (%d)", size, second.TS, first.TS)
@@ -173,10 +183,10 @@ func TestPutAfterFasterClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The first attempt, stamped before the faster node's version,
+		// The refused attempt, stamped before the faster node's version,
 		// stays as a marker next to the two others.
 		if len(o.Versions) != 3 {
-			t.Fatalf("size %d: %d versions, want 3 (the re-stamped PUT's first attempt among them)", size, len(o.Versions))
+			t.Fatalf("size %d: %d versions, want 3 (the refused attempt among them)", size, len(o.Versions))
 		}
 		if size > 64 {
 			for i, e := range re.envs {
