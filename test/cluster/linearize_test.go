@@ -86,8 +86,6 @@ type history struct {
 	ops     []porcupine.Operation
 	unknown int // writes with unknown outcome
 	dropped int // failed reads (they constrain nothing)
-	// refusedN counts writes refused at connect (not operations).
-	refusedN int
 	faults   []porcupine.Annotation
 }
 
@@ -121,13 +119,6 @@ func (h *history) read(client int, key, got string, call int64, ok bool) {
 		Call: call, Output: regOutput{Value: got}, Return: ret})
 }
 
-// refused records a write that never reached a server (connection refused).
-func (h *history) refused() {
-	h.mu.Lock()
-	h.refusedN++
-	h.mu.Unlock()
-}
-
 // fault records something the test did to the cluster between start and
 // end (both from h.now()).
 func (h *history) fault(desc string, start, end int64) {
@@ -156,8 +147,8 @@ func (h *history) summary() string {
 		fs = append(fs, fmt.Sprintf("%s at %.1fs-%.1fs", f.Description,
 			time.Duration(f.Start).Seconds(), time.Duration(f.End).Seconds()))
 	}
-	return fmt.Sprintf("%d ops (%d writes of which %d unknown outcome, %d reads; %d failed reads dropped, %d writes refused at connect) on %d keys; faults: [%s]",
-		len(h.ops), writes, h.unknown, reads, h.dropped, h.refusedN, len(keys), strings.Join(fs, "; "))
+	return fmt.Sprintf("%d ops (%d writes of which %d unknown outcome, %d reads; %d failed reads dropped) on %d keys; faults: [%s]",
+		len(h.ops), writes, h.unknown, reads, h.dropped, len(keys), strings.Join(fs, "; "))
 }
 
 // artifactDir is where failure artifacts go: GARAGE_WEB_CLUSTER_ARTIFACTS or
