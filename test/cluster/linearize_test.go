@@ -86,7 +86,7 @@ type history struct {
 	ops     []porcupine.Operation
 	unknown int // writes with unknown outcome
 	dropped int // failed reads (they constrain nothing)
-	faults   []porcupine.Annotation
+	faults  []porcupine.Annotation
 }
 
 func newHistory() *history { return &history{start: time.Now()} }
