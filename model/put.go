@@ -188,12 +188,11 @@ func (m *Model) commitSmall(ctx context.Context, bucketID, key string, v ObjectV
 // the key held before (table.InsertStamped: any acknowledged version is
 // on one of them). If it is not below v's, a version stamped at or after
 // v was there (a writer whose clock is ahead, or a concurrent write), and
-// v may lose to an older PUT: the same data is written again as a new
-// version stamped after it, which is the one answered. v then becomes a
-// superseded marker whose hook releases v's data id, so the new version
-// has its own (its listed blocks are the same, referenced anew under
-// that id; the block collector waits its delay before deleting a block
-// whose count dropped to zero, and the count comes back before then).
+// v may lose to an older PUT: it is not acknowledged, and the caller gets
+// ErrWriteRace (503: retry). Writing the same data again after the newer
+// version would let one PUT take effect twice for readers. v stays as a
+// version that loses the merge (a superseded marker once the newer one is
+// merged, whose hook releases its data).
 //
 // In dangerous mode (write quorum 1) write quorums need not intersect, and
 // the prior stamp is only what the replicas that answered held, as a read
