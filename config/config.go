@@ -49,6 +49,34 @@ type Config struct {
 	// compression_level: 0 (or "none") for none, 1..19 for zstd. 0.
 	CompressionLevel CompressionLevel `toml:"compression_level"`
 
+	// Background work (docs/cluster.md "Background work"): anti-entropy,
+	// block resync, scrub and garbage collection. It is bounded so that it
+	// never starves client requests on an old machine or a home link.
+
+	// resync_tranquility: after each step of block resync or scrub, the
+	// worker idles this many times as long as the step took (Garage's
+	// name); 0 runs flat out. 2.
+	ResyncTranquility int `toml:"resync_tranquility"`
+	// background_rate: bytes per second that block resync and scrub may
+	// read or send, each; 0: no cap. "8MiB".
+	BackgroundRate ByteSize `toml:"background_rate"`
+	// anti_entropy_interval: how often every table partition is compared
+	// with its other replicas (also done when a node comes back and after a
+	// layout change). "10m".
+	AntiEntropyInterval Duration `toml:"anti_entropy_interval"`
+	// scrub_interval: how often every block on disk is re-read and checked.
+	// "720h" (30 days).
+	ScrubInterval Duration `toml:"scrub_interval"`
+	// disable_scrub: no periodic scrub (`garage-web repair scrub` still
+	// works). false.
+	DisableScrub bool `toml:"disable_scrub"`
+	// gc_delay: how long a tombstone (a deleted entry) is kept once every
+	// replica holds it, before it is removed everywhere. "24h".
+	GCDelay Duration `toml:"gc_delay"`
+	// block_gc_delay: how long a block without references stays on disk
+	// before it is deleted. "10m".
+	BlockGCDelay Duration `toml:"block_gc_delay"`
+
 	S3API S3API `toml:"s3_api"`
 	S3Web S3Web `toml:"s3_web"`
 	Admin Admin `toml:"admin"`

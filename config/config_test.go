@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mustWrite writes a file under a test directory and returns its path.
@@ -30,18 +31,24 @@ func TestLoadDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{
-		MetadataDir:       "./data/meta",
-		DataDir:           "./data/data",
-		ReplicationFactor: 1,
-		RPCBindAddr:       "127.0.0.1:3901",
-		RPCPublicAddr:     "127.0.0.1:3901",
-		BootstrapPeers:    []string{},
-		ConsistencyMode:   "consistent",
-		BlockSize:         1 << 20,
-		BlockCacheSize:    32 << 20,
-		S3API:             S3API{APIBindAddr: "127.0.0.1:3900", S3Region: "garage", RootDomain: ".s3.localhost"},
-		S3Web:             S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost"},
-		Admin:             Admin{APIBindAddr: "127.0.0.1:3903"},
+		MetadataDir:         "./data/meta",
+		DataDir:             "./data/data",
+		ReplicationFactor:   1,
+		RPCBindAddr:         "127.0.0.1:3901",
+		RPCPublicAddr:       "127.0.0.1:3901",
+		BootstrapPeers:      []string{},
+		ConsistencyMode:     "consistent",
+		BlockSize:           1 << 20,
+		BlockCacheSize:      32 << 20,
+		ResyncTranquility:   2,
+		BackgroundRate:      8 << 20,
+		AntiEntropyInterval: Duration(10 * time.Minute),
+		ScrubInterval:       Duration(720 * time.Hour),
+		GCDelay:             Duration(24 * time.Hour),
+		BlockGCDelay:        Duration(10 * time.Minute),
+		S3API:               S3API{APIBindAddr: "127.0.0.1:3900", S3Region: "garage", RootDomain: ".s3.localhost"},
+		S3Web:               S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost"},
+		Admin:               Admin{APIBindAddr: "127.0.0.1:3903"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(\"\") =\n%+v\nwant\n%+v", c, want)

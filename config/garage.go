@@ -19,7 +19,6 @@ var (
 		"lmdb_map_size":                   "metadata is stored in bbolt",
 		"sled_cache_capacity":             "metadata is stored in bbolt",
 		"sled_flush_every_ms":             "metadata is stored in bbolt",
-		"disable_scrub":                   "not supported",
 		"use_local_tz":                    "not supported",
 		"block_ram_buffer_max":            "not supported",
 		"block_max_concurrent_reads":      "not supported",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ByteSize is a number of bytes. In TOML and in the environment it is an
@@ -58,6 +59,46 @@ func parseByteSize(s string) (ByteSize, error) {
 	}
 	return ByteSize(n * mult), nil
 }
+
+// Duration is a length of time. In TOML and in the environment it is a
+// string in Go's syntax ("90s", "10m", "24h", "1h30m") or a number of
+// seconds.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Set parses s; it lets the environment set a Duration.
+func (d *Duration) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 || n > math.MaxInt64/int64(time.Second) {
+			return fmt.Errorf("%q is out of range", s)
+		}
+		*d = Duration(time.Duration(n) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"90s\", \"10m\" or \"24h\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalTOML accepts a string such as "10m" or a number of seconds.
+func (d *Duration) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case int64:
+		return d.Set(strconv.FormatInt(v, 10))
+	case string:
+		return d.Set(v)
+	}
+	return fmt.Errorf("must be a string such as \"10m\" or a number of seconds, not %T", v)
+}
+
+// String formats d in Go's syntax.
+func (d Duration) String() string { return time.Duration(d).String() }
 
 // CompressionLevel is the zstd level of stored blocks: 0 for none, 1..19.
 // In TOML and in the environment it may also be the string "none".

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Limits checked by Validate.
@@ -81,6 +82,27 @@ func (c *Config) Validate() error {
 	}
 	if c.CompressionLevel < 0 || c.CompressionLevel > MaxCompressionLevel {
 		return errorf("compression_level", "must be 0 (none) or 1..%d", MaxCompressionLevel)
+	}
+	if c.ResyncTranquility < 0 || c.ResyncTranquility > 100 {
+		return errorf("resync_tranquility", "must be 0..100")
+	}
+	if c.BackgroundRate < 0 {
+		return errorf("background_rate", "must not be negative")
+	}
+	durations := []struct {
+		field string
+		value Duration
+		min   time.Duration
+	}{
+		{"anti_entropy_interval", c.AntiEntropyInterval, time.Second},
+		{"scrub_interval", c.ScrubInterval, time.Minute},
+		{"gc_delay", c.GCDelay, time.Second},
+		{"block_gc_delay", c.BlockGCDelay, time.Second},
+	}
+	for _, d := range durations {
+		if d.value.D() < d.min {
+			return errorf(d.field, "must be at least %s", d.min)
+		}
 	}
 	if c.S3API.S3Region == "" {
 		return errorf("s3_api.s3_region", "must not be empty")
