@@ -575,7 +575,7 @@ func (l *localImpl[E]) apply(tx *Tx, value []byte) (uint64, error) {
 	if oldRaw != nil && bytes.Equal(enc, oldRaw) {
 		return prior, nil // nothing new
 	}
-	if err := b.Put(key, enc); err != nil {
+	if err := l.t.local.put(tx.bolt, s.Name, b, key, oldRaw, enc); err != nil {
 		return 0, err
 	}
 	if s.Updated != nil {

@@ -1,0 +1,17 @@
+package table
+
+import (
+	bolt "go.etcd.io/bbolt"
+)
+
+// put replaces the stored value old (nil if the key was absent) of key in
+// the bucket b of table by enc, or deletes the key when enc is nil. Every
+// change of a stored entry goes through put, inside the transaction that
+// makes it, so that what is kept beside a table (its Merkle tree) changes
+// atomically with it.
+func (l *Local) put(tx *bolt.Tx, table string, b *bolt.Bucket, key, old, enc []byte) error {
+	if enc == nil {
+		return b.Delete(key)
+	}
+	return b.Put(key, enc)
+}
