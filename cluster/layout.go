@@ -130,6 +130,10 @@ type Layout struct {
 	// Revert. Merged by maximum.
 	reverted   map[NodeID]uint64
 	revertedRF uint64
+
+	// trackers: each node's progress through the applied versions (see
+	// Trackers). Merged by maximum.
+	trackers map[NodeID]Trackers
 }
 
 // applied is the part of the layout that an Apply replaces wholesale.
@@ -266,6 +270,7 @@ func (l *Layout) Clone() *Layout {
 		staged:     maps.Clone(l.staged),
 		reverted:   maps.Clone(l.reverted),
 		revertedRF: l.revertedRF,
+		trackers:   maps.Clone(l.trackers),
 	}
 	if c.staged == nil {
 		c.staged = map[NodeID]stagedRole{}

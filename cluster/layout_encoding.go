@@ -13,9 +13,12 @@ import (
 // Encoded layouts start with a format byte; decoders of older formats stay
 // when the format changes.
 const (
-	// layoutFormatCBOR: CBOR (RFC 8949) of layoutWire, in core
+	// layoutFormatCBOR: CBOR (RFC 8949) of layoutWireV1, in core
 	// deterministic encoding, so equal layouts have equal encodings.
 	layoutFormatCBOR = 1
+	// layoutFormatTrackers: CBOR of layoutWire, which adds the nodes'
+	// trackers.
+	layoutFormatTrackers = 2
 )
 
 // maxEncodedLayout bounds what UnmarshalBinary accepts.
@@ -37,6 +40,17 @@ type layoutWire struct {
 	Applied    appliedWire
 	Staged     []stagedWire // sorted by node id
 	StagedRF   []uint64     // empty, or [ts, rf]
+	Reverted   []watermarkWire
+	RevertedRF uint64
+	Trackers   []trackerWire // sorted by node id
+}
+
+// layoutWireV1 is layoutFormatCBOR: no trackers.
+type layoutWireV1 struct {
+	_          struct{} `cbor:",toarray"`
+	Applied    appliedWire
+	Staged     []stagedWire
+	StagedRF   []uint64
 	Reverted   []watermarkWire
 	RevertedRF uint64
 }
@@ -110,11 +124,12 @@ func (l *Layout) MarshalBinary() ([]byte, error) {
 		w.StagedRF = []uint64{l.stagedRF.ts, uint64(l.stagedRF.rf)}
 	}
 	w.Reverted = watermarks(l.reverted)
+	w.Trackers = trackersWire(l.trackers)
 	b, err := layoutEnc.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode layout: %w", err)
 	}
-	return append([]byte{layoutFormatCBOR}, b...), nil
+	return append([]byte{layoutFormatTrackers}, b...), nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote, checking it: roles
@@ -126,12 +141,20 @@ func (l *Layout) UnmarshalBinary(b []byte) error {
 	if len(b) > maxEncodedLayout {
 		return fmt.Errorf("%w: %d bytes, more than %d", ErrLayoutFormat, len(b), maxEncodedLayout)
 	}
-	if b[0] != layoutFormatCBOR {
-		return fmt.Errorf("%w: unknown format %d", ErrLayoutFormat, b[0])
-	}
 	var w layoutWire
-	if err := layoutDec.Unmarshal(b[1:], &w); err != nil {
-		return fmt.Errorf("%w: %w", ErrLayoutFormat, err)
+	switch b[0] {
+	case layoutFormatCBOR:
+		var v1 layoutWireV1
+		if err := layoutDec.Unmarshal(b[1:], &v1); err != nil {
+			return fmt.Errorf("%w: %w", ErrLayoutFormat, err)
+		}
+		w = layoutWire{Applied: v1.Applied, Staged: v1.Staged, StagedRF: v1.StagedRF, Reverted: v1.Reverted, RevertedRF: v1.RevertedRF}
+	case layoutFormatTrackers:
+		if err := layoutDec.Unmarshal(b[1:], &w); err != nil {
+			return fmt.Errorf("%w: %w", ErrLayoutFormat, err)
+		}
+	default:
+		return fmt.Errorf("%w: unknown format %d", ErrLayoutFormat, b[0])
 	}
 	out, err := w.layout()
 	if err != nil {
@@ -249,6 +272,7 @@ func (w layoutWire) layout() (*Layout, error) {
 		staged:     map[NodeID]stagedRole{},
 		reverted:   fromWatermarks(w.Reverted),
 		revertedRF: w.RevertedRF,
+		trackers:   fromTrackersWire(w.Trackers),
 	}
 	for _, e := range a.Roles {
 		r := e.Role.role()

@@ -15,7 +15,7 @@ func TestLayoutEncodingRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b[0] != layoutFormatCBOR {
+			if b[0] != layoutFormatTrackers {
 				t.Fatalf("format byte %d", b[0])
 			}
 			var got Layout

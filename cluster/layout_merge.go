@@ -21,7 +21,7 @@ import (
 //   - Staged changes merge per key (node id, replication factor) as
 //     last-writer-wins registers: the higher timestamp wins, ties are
 //     broken by the value.
-//   - The reverted watermarks merge by maximum.
+//   - The reverted watermarks and the nodes' trackers merge by maximum.
 //
 // A staged change is live only above the winning version's included
 // watermark and the reverted watermark of its key, so changes an apply
@@ -37,6 +37,8 @@ func (l *Layout) Merge(other *Layout) *Layout {
 	out := &Layout{applied: win.applied.clone(), staged: map[NodeID]stagedRole{}, reverted: map[NodeID]uint64{}}
 	mergeStaging(out, l)
 	mergeStaging(out, other)
+	mergeTrackers(out, l)
+	mergeTrackers(out, other)
 	return out
 }
 

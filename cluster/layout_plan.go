@@ -96,6 +96,7 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 	}
 	live := l.Staged()
 	liveRF, hasRF := l.liveRF()
+	joined := Trackers{Ack: l.AckMin(), Sync: l.SyncMin(), SyncAck: l.SyncAckMin()}
 	a := &l.applied
 	a.version = p.Version
 	a.rf = p.ReplicationFactor
@@ -110,7 +111,14 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 		Moves:             p.Moves,
 		Assignment:        p.Assignment,
 	})
-	pruneHistory(a.history)
+	// A node new to the layout starts where the others stood: it held no
+	// partition and wrote nothing under the versions before it.
+	for id := range a.roles {
+		if _, ok := l.trackers[id]; !ok {
+			l.AdvanceTrackers(id, joined)
+		}
+	}
+	pruneHistory(a.history, l.SyncAckMin())
 	l.include(live, liveRF, hasRF)
 	a.sealHash()
 	// The returned plan must not alias the layout's roles.
@@ -118,10 +126,13 @@ func (l *Layout) Apply(version uint64, now time.Time) (Plan, error) {
 	return p, nil
 }
 
-// pruneHistory drops the assignments of all but the newest
-// HistoryAssignmentsKept entries.
-func pruneHistory(h []HistoryEntry) {
-	for i := 0; i < len(h)-HistoryAssignmentsKept; i++ {
-		h[i].Assignment = nil
+// pruneHistory drops the assignments of the entries older than the newest
+// HistoryAssignmentsKept that no node may still use (below floor, the
+// lowest version a node still reads at).
+func pruneHistory(h []HistoryEntry, floor uint64) {
+	for i := range h {
+		if !keepAssignment(h, i, floor) {
+			h[i].Assignment = nil
+		}
 	}
 }
