@@ -63,13 +63,10 @@ func New[E Entry[E]](schema Schema[E], local *Local, placement Placement, opts O
 func (t *Table[E]) Name() string { return t.schema.Name }
 
 // Insert merges entries into the table and returns once every entry is on
-// stable storage at a write quorum of its replicas.
+// stable storage at a write quorum of its replicas (of every replica set
+// in use while a layout change moves data: see TransitionPlacement).
 func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
-	type group struct {
-		nodes  []Node
-		values [][]byte
-	}
-	groups := map[PartitionHash]*group{}
+	groups := map[PartitionHash][][]byte{}
 	var order []PartitionHash
 	for _, e := range entries {
 		v, err := t.schema.Encode(e)
@@ -77,17 +74,13 @@ func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
 			return fmt.Errorf("encode %s entry: %w", t.schema.Name, err)
 		}
 		h := HashPartitionKey(e.PartitionKey())
-		g, ok := groups[h]
-		if !ok {
-			g = &group{nodes: t.placement.Nodes(h)}
-			groups[h] = g
+		if _, ok := groups[h]; !ok {
 			order = append(order, h)
 		}
-		g.values = append(g.values, v)
+		groups[h] = append(groups[h], v)
 	}
 	if len(order) == 1 {
-		g := groups[order[0]]
-		_, err := t.write(ctx, g.nodes, g.values)
+		_, err := t.writeTo(ctx, order[0], groups[order[0]])
 		return err
 	}
 	errs := make([]error, len(order))
@@ -96,8 +89,7 @@ func (t *Table[E]) Insert(ctx context.Context, entries ...E) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g := groups[h]
-			_, errs[i] = t.write(ctx, g.nodes, g.values)
+			_, errs[i] = t.writeTo(ctx, h, groups[h])
 		}()
 	}
 	wg.Wait()
@@ -127,17 +119,36 @@ type Prior struct {
 // every acknowledged write of its key, without reading first. With a
 // write quorum of 1 among several replicas (dangerous mode), quorums need
 // not intersect and the stamp covers only the replicas that answered,
-// as a read at quorum 1 would.
+// as a read at quorum 1 would. During a layout change the write reaches a
+// quorum of every replica set in use, the set an earlier write was
+// acknowledged by among them.
 func (t *Table[E]) InsertStamped(ctx context.Context, e E) (Prior, error) {
 	v, err := t.schema.Encode(e)
 	if err != nil {
 		return Prior{}, fmt.Errorf("encode %s entry: %w", t.schema.Name, err)
 	}
-	return t.write(ctx, t.placement.Nodes(HashPartitionKey(e.PartitionKey())), [][]byte{v})
+	return t.writeTo(ctx, HashPartitionKey(e.PartitionKey()), [][]byte{v})
+}
+
+// writeSets returns the replica sets a write of partition hash h must
+// reach, and the function to call once the write is done.
+func (t *Table[E]) writeSets(h PartitionHash) ([]WriteSet, func()) {
+	if tp, ok := t.placement.(TransitionPlacement); ok {
+		return tp.WriteSets(h)
+	}
+	return []WriteSet{{Nodes: t.placement.Nodes(h), Quorum: max(1, t.placement.WriteQuorum())}}, func() {}
+}
+
+// writeTo writes values of partition hash h to its replica sets.
+func (t *Table[E]) writeTo(ctx context.Context, h PartitionHash, values [][]byte) (Prior, error) {
+	sets, done := t.writeSets(h)
+	defer done()
+	return t.write(ctx, sets, values)
 }
 
 // ack is one replica's answer to a write.
 type ack struct {
+	node  int // index in the union of the sets' nodes
 	prior []uint64
 	err   error
 }
@@ -153,24 +164,47 @@ func (p *Prior) add(a ack, n int) {
 	}
 }
 
-// write sends values to every node and waits for the write quorum. It
-// returns the highest prior stamp the replicas that answered reported.
-func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) (Prior, error) {
-	quorum := max(1, t.placement.WriteQuorum())
-	if len(nodes) < quorum {
-		return Prior{}, fmt.Errorf("write %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
+// write sends values to every node of sets and waits until each set has
+// its quorum of acknowledgements. It returns the highest prior stamp the
+// replicas that answered reported.
+func (t *Table[E]) write(ctx context.Context, sets []WriteSet, values [][]byte) (Prior, error) {
+	if len(sets) == 0 {
+		return Prior{}, fmt.Errorf("write %s: %w: no replicas placed", t.schema.Name, ErrQuorum)
+	}
+	for _, s := range sets {
+		if q := max(1, s.Quorum); len(s.Nodes) < q {
+			return Prior{}, fmt.Errorf("write %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(s.Nodes), q)
+		}
 	}
 	prior := Prior{Known: true}
-	if len(nodes) == 1 {
-		ps, err := nodes[0].Update(ctx, t.schema.Name, values)
+	if len(sets) == 1 && len(sets[0].Nodes) == 1 {
+		n := sets[0].Nodes[0]
+		ps, err := n.Update(ctx, t.schema.Name, values)
 		if err != nil {
-			return Prior{}, t.single(nodes[0], "write", err)
+			return Prior{}, t.single(n, "write", err)
 		}
 		prior.add(ack{prior: ps}, len(values))
 		return prior, nil
 	}
+	// Each node once, however many sets hold it; in[i] lists the sets
+	// node i counts for.
+	var nodes []Node
+	var in [][]int
+	index := map[string]int{}
+	for si, s := range sets {
+		for _, n := range s.Nodes {
+			i, ok := index[n.ID()]
+			if !ok {
+				i = len(nodes)
+				index[n.ID()] = i
+				nodes = append(nodes, n)
+				in = append(in, nil)
+			}
+			in[i] = append(in[i], si)
+		}
+	}
 	results := make(chan ack, len(nodes))
-	for _, n := range nodes {
+	for i, n := range nodes {
 		go func() {
 			// Replicas beyond the quorum finish in the background.
 			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -179,26 +213,35 @@ func (t *Table[E]) write(ctx context.Context, nodes []Node, values [][]byte) (Pr
 			if err != nil {
 				err = fmt.Errorf("node %s: %w", n.ID(), err)
 			}
-			results <- ack{prior: ps, err: err}
+			results <- ack{node: i, prior: ps, err: err}
 		}()
 	}
-	ok, failed := 0, 0
+	ok := make([]int, len(sets))
+	failed := make([]int, len(sets))
+	short := len(sets) // sets still below their quorum
 	var errs []error
-	for ok < quorum {
+	for short > 0 {
 		select {
 		case a := <-results:
 			if a.err == nil {
-				ok++
 				prior.add(a, len(values))
+				for _, si := range in[a.node] {
+					ok[si]++
+					if ok[si] == max(1, sets[si].Quorum) {
+						short--
+					}
+				}
 				continue
 			}
-			failed++
 			errs = append(errs, a.err)
-			if len(nodes)-failed < quorum {
-				return Prior{}, fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok, quorum, errors.Join(errs...))
+			for _, si := range in[a.node] {
+				failed[si]++
+				if q := max(1, sets[si].Quorum); len(sets[si].Nodes)-failed[si] < q {
+					return Prior{}, fmt.Errorf("write %s: %w (%d of %d needed): %w", t.schema.Name, ErrQuorum, ok[si], q, errors.Join(errs...))
+				}
 			}
 		case <-ctx.Done():
-			return Prior{}, fmt.Errorf("write %s: %d of %d needed acknowledged: %w", t.schema.Name, ok, quorum, ctx.Err())
+			return Prior{}, fmt.Errorf("write %s: not acknowledged by a quorum: %w", t.schema.Name, ctx.Err())
 		}
 	}
 	// Answers already in count too: a higher stamp only makes the caller
@@ -287,7 +330,7 @@ func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 	if err != nil {
 		return zero, false, err
 	}
-	merged, found, err := t.mergeAnswers(ctx, answers, 0)
+	merged, found, err := t.mergeAnswers(ctx, HashPartitionKey(pk), answers, 0)
 	if err != nil || !found {
 		return zero, false, err
 	}
@@ -296,7 +339,7 @@ func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 
 // mergeAnswers merges the i-th value of every answer's list as one entry
 // (used by Get) and repairs replicas that were behind.
-func (t *Table[E]) mergeAnswers(ctx context.Context, answers []answer, i int) (E, bool, error) {
+func (t *Table[E]) mergeAnswers(ctx context.Context, h PartitionHash, answers []answer, i int) (E, bool, error) {
 	var merged E
 	found := false
 	for _, a := range answers {
@@ -333,6 +376,20 @@ func (t *Table[E]) mergeAnswers(ctx context.Context, answers []answer, i int) (E
 		} else {
 			stale = append(stale, a.node)
 		}
+	}
+	if len(stale) == 0 && upToDate >= t.placement.WriteQuorum() {
+		return merged, true, nil
+	}
+	sets, done := t.writeSets(h)
+	defer done()
+	if len(sets) > 1 || len(stale) == 0 {
+		// A layout change is moving data (the value must be on a quorum
+		// of every replica set in use, not only of the set read), or the
+		// read quorum is smaller than the write quorum: write it to all.
+		if _, err := t.write(ctx, sets, [][]byte{enc}); err != nil {
+			return merged, false, fmt.Errorf("read %s: the value read could not be written back: %w", t.schema.Name, err)
+		}
+		return merged, true, nil
 	}
 	need := t.placement.WriteQuorum() - upToDate
 	var errs []error
