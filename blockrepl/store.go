@@ -39,6 +39,10 @@ type Config struct {
 	// Write succeeds; at least 1. It is asked at every write, so it follows
 	// layout changes.
 	WriteQuorum func() int
+	// WriteSets, if set, returns the replica sets a block write must
+	// reach, each at its own quorum (several while a layout change moves
+	// data); Replicas and WriteQuorum are then used for reads only.
+	WriteSets func(h storage.Hash) []WriteSet
 	// Alive reports whether a node is up; a node reported down is not
 	// asked at all. nil: every node is up.
 	Alive func(cluster.NodeID) bool
@@ -63,6 +67,13 @@ type Config struct {
 	Log *slog.Logger
 	// Registerer, if set, receives the store's metrics.
 	Registerer prometheus.Registerer
+}
+
+// WriteSet is the replicas of a block's partition in one layout version
+// and how many of them must store a block.
+type WriteSet struct {
+	Nodes  []cluster.NodeID
+	Quorum int
 }
 
 // Store reads and writes blocks on their replicas. It implements

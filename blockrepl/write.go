@@ -29,15 +29,31 @@ func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 	if err := ctx.Err(); err != nil {
 		return h, err
 	}
-	nodes := s.replicas(h)
-	quorum := s.cfg.WriteQuorum()
-	if quorum < 1 {
+	sets := s.writeSets(h)
+	if len(sets) == 0 {
 		s.m.quorumFailures.Inc()
-		return h, fmt.Errorf("write block %s: %w: write quorum %d", h, ErrQuorum, quorum)
+		return h, fmt.Errorf("write block %s: %w: no replicas", h, ErrQuorum)
 	}
-	if len(nodes) < quorum {
-		s.m.quorumFailures.Inc()
-		return h, fmt.Errorf("write block %s: %w: %d replicas, quorum %d", h, ErrQuorum, len(nodes), quorum)
+	for _, set := range sets {
+		if set.Quorum < 1 {
+			s.m.quorumFailures.Inc()
+			return h, fmt.Errorf("write block %s: %w: write quorum %d", h, ErrQuorum, set.Quorum)
+		}
+		if len(set.Nodes) < set.Quorum {
+			s.m.quorumFailures.Inc()
+			return h, fmt.Errorf("write block %s: %w: %d replicas, quorum %d", h, ErrQuorum, len(set.Nodes), set.Quorum)
+		}
+	}
+	// Each node once; in[n] lists the sets it counts for.
+	var nodes []cluster.NodeID
+	in := map[cluster.NodeID][]int{}
+	for si, set := range sets {
+		for _, n := range set.Nodes {
+			if _, ok := in[n]; !ok {
+				nodes = append(nodes, n)
+			}
+			in[n] = append(in[n], si)
+		}
 	}
 
 	// The replica writes outlive this call once the quorum answered, so
@@ -78,30 +94,52 @@ func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 		cancel()
 	}()
 
-	ok := 0
+	ok := make([]int, len(sets))
+	failed := make([]int, len(sets))
+	short := len(sets) // sets below their quorum
+	stored := 0
 	var errs []error
 	for range nodes {
 		var r result
 		select {
 		case r = <-results:
 		case <-ctx.Done():
-			return h, fmt.Errorf("write block %s: %d of %d replicas stored it: %w", h, ok, quorum, ctx.Err())
+			return h, fmt.Errorf("write block %s: not stored by a quorum of replicas: %w", h, ctx.Err())
 		}
 		if r.err == nil {
-			ok++
-			if ok == quorum {
+			stored++
+			for _, si := range in[r.node] {
+				ok[si]++
+				if ok[si] == sets[si].Quorum {
+					short--
+				}
+			}
+			if short == 0 {
 				stopCancelOnCtx() // the rest may finish after ctx ends
 				return h, nil
 			}
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", r.node.Short(), r.err))
-		if len(nodes)-len(errs) < quorum {
+		lost := false
+		for _, si := range in[r.node] {
+			failed[si]++
+			lost = lost || len(sets[si].Nodes)-failed[si] < sets[si].Quorum
+		}
+		if lost {
 			break
 		}
 	}
 	s.m.quorumFailures.Inc()
-	return h, fmt.Errorf("write block %s: %w (%d of %d needed): %w", h, ErrQuorum, ok, quorum, errors.Join(errs...))
+	return h, fmt.Errorf("write block %s: %w (%d of %d replicas stored it): %w", h, ErrQuorum, stored, len(nodes), errors.Join(errs...))
+}
+
+// writeSets returns the replica sets a write of h must reach.
+func (s *Store) writeSets(h storage.Hash) []WriteSet {
+	if s.cfg.WriteSets != nil {
+		return s.cfg.WriteSets(h)
+	}
+	return []WriteSet{{Nodes: s.replicas(h), Quorum: s.cfg.WriteQuorum()}}
 }
 
 // writeOne stores the block on one replica: the local store for this node,

@@ -175,3 +175,33 @@ func TestGatewayWritesAndReadsRemotely(t *testing.T) {
 		t.Fatalf("write with a storeless local replica: err = %v", err)
 	}
 }
+
+// TestWriteReachesEveryReplicaSet checks that, with several replica sets
+// (a layout change moving data), a block write succeeds only once a
+// quorum of each set stored it.
+func TestWriteReachesEveryReplicaSet(t *testing.T) {
+	ctx := context.Background()
+	c := mustCluster(t, 4)
+	n1, n2, n3, n4 := c.ids[0], c.ids[1], c.ids[2], c.ids[3]
+	sets := func(storage.Hash) []WriteSet {
+		return []WriteSet{{Nodes: []cluster.NodeID{n1, n2, n3}, Quorum: 2}, {Nodes: []cluster.NodeID{n2, n3, n4}, Quorum: 2}}
+	}
+	s := c.store(t, n1, func(cfg *Config) { cfg.WriteSets = sets })
+
+	c.net.setDown(n3, true)
+	c.net.setDown(n4, true)
+	if _, err := s.Write(ctx, testBlock("one short ")); !errors.Is(err, ErrQuorum) {
+		t.Fatalf("write with one replica of the new set up: err = %v, want ErrQuorum", err)
+	}
+	s.Wait()
+
+	c.net.setDown(n4, false)
+	h, err := s.Write(ctx, testBlock("both sets "))
+	if err != nil {
+		t.Fatalf("write with a quorum of both sets up: %v", err)
+	}
+	s.Wait()
+	if !holds(c, n2, h) || !holds(c, n4, h) || !holds(c, n1, h) {
+		t.Fatalf("holders: n1 %v n2 %v n4 %v", holds(c, n1, h), holds(c, n2, h), holds(c, n4, h))
+	}
+}
