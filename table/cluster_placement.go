@@ -76,7 +76,13 @@ func (p *ClusterPlacement) WriteQuorum() int { return p.cfg.WriteQuorum }
 // down is listed (so that it counts against the quorum) but never asked:
 // its operations fail at once with ErrNodeDown.
 func (p *ClusterPlacement) Nodes(h PartitionHash) []Node {
-	ids := p.Order(p.cfg.Replicas(h.Partition()))
+	return p.NodesOf(p.cfg.Replicas(h.Partition()))
+}
+
+// NodesOf returns the Nodes of ids in order of preference, as Nodes does
+// for a partition's replicas.
+func (p *ClusterPlacement) NodesOf(ids []cluster.NodeID) []Node {
+	ids = p.Order(ids)
 	out := make([]Node, 0, len(ids))
 	for _, id := range ids {
 		if !p.alive(id) {
