@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,8 +131,23 @@ func (l *Local) register(name string, t localTable) error {
 	}); err != nil {
 		return fmt.Errorf("create table %q: %w", name, err)
 	}
+	if err := l.buildTree(name); err != nil {
+		return err
+	}
 	l.tables[name] = t
 	return nil
+}
+
+// Tables returns the names of the registered tables, sorted.
+func (l *Local) Tables() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]string, 0, len(l.tables))
+	for name := range l.tables {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (l *Local) table(name string) (localTable, error) {

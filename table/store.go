@@ -1,6 +1,8 @@
 package table
 
 import (
+	"fmt"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -9,7 +11,15 @@ import (
 // change of a stored entry goes through put, inside the transaction that
 // makes it, so that what is kept beside a table (its Merkle tree) changes
 // atomically with it.
+//
+// The tree learns what key held before from its own leaf index, so old is
+// informational only.
 func (l *Local) put(tx *bolt.Tx, table string, b *bolt.Bucket, key, old, enc []byte) error {
+	// The tree first: enc and old may point into pages that the write
+	// below changes.
+	if err := merkleUpdate(tx, table, key, enc); err != nil {
+		return fmt.Errorf("merkle tree of %s: %w", table, err)
+	}
 	if enc == nil {
 		return b.Delete(key)
 	}
