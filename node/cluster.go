@@ -32,6 +32,12 @@ type clusterNode struct {
 	peers  *rpc.Peers
 	// members is set once Run started gossip; nil before.
 	members atomic.Pointer[membership.Membership]
+	// writes counts the table writes in flight per layout version; kick
+	// wakes the loop that advances this node's trackers; syncer pulls and
+	// hands over partitions (nil on a node without tables yet).
+	writes *writesInFlight
+	kick   chan struct{}
+	syncer partitionSync
 	// onLayout and onMembers are called after the layout or the set of
 	// live nodes changed (metrics, caches).
 	onLayout, onMembers func()
@@ -46,7 +52,7 @@ func newClusterNode(cfg *config.Config, log *slog.Logger, clock *crdt.Clock, reg
 	if err != nil {
 		return nil, fmt.Errorf("rpc_secret: %w", err)
 	}
-	c := &clusterNode{cfg: cfg, log: log, ident: ident, onLayout: func() {}, onMembers: func() {}}
+	c := &clusterNode{cfg: cfg, log: log, ident: ident, writes: newWritesInFlight(), kick: make(chan struct{}, 1), onLayout: func() {}, onMembers: func() {}}
 	if c.layout, err = openLayout(cfg.MetadataDir, cfg.ReplicationFactor); err != nil {
 		return nil, err
 	}
@@ -225,6 +231,7 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	go c.syncLayouts(runCtx, ml)
 	go c.measureRTT(runCtx, ml)
+	go c.runTransitions(runCtx)
 	go c.join(runCtx, ml)
 	return func() {
 		cancel()

@@ -56,6 +56,7 @@ func (c *clusterNode) registerLayoutRPC() {
 func (c *clusterNode) layoutChanged(l *cluster.Layout) {
 	c.log.Info("cluster layout changed", "version", l.Version(), "digest", l.Digest().String(), "staged_changes", l.HasStagedChanges())
 	c.onLayout()
+	c.kickTransitions()
 	ml := c.members.Load()
 	if ml == nil {
 		return
@@ -99,6 +100,7 @@ func (c *clusterNode) syncLayouts(ctx context.Context, ml *membership.Membership
 				c.fetchLayoutIfDifferent(ctx, ev.Member)
 			}
 			c.onMembers()
+			c.kickTransitions()
 		case <-tick.C:
 			for _, m := range ml.Members() {
 				if m.Alive {

@@ -22,10 +22,16 @@ type replicated struct {
 
 var _ model.Blocks = (*blockrepl.Store)(nil)
 
-// readQuorum and writeQuorum follow the applied layout's replication
-// factor (the configured one before any layout) and consistency_mode.
+// readQuorum is the read quorum of the version this node reads at, and
+// writeQuorum that of the applied version (the configured replication
+// factor before any layout), in the configured consistency_mode.
 func (c *clusterNode) readQuorum() int {
-	r, _ := quorums(c.replicationFactor(), c.cfg.ConsistencyMode)
+	l := c.layout.Get()
+	if l.Version() == 0 {
+		r, _ := quorums(c.cfg.ReplicationFactor, c.cfg.ConsistencyMode)
+		return r
+	}
+	r, _ := c.versionQuorums(l, l.ReadVersion(c.ident.ID))
 	return r
 }
 
@@ -41,15 +47,15 @@ func (c *clusterNode) replicationFactor() int {
 	return c.cfg.ReplicationFactor
 }
 
-// replicas returns the nodes of partition p in the applied layout (none
-// before the first layout is applied: every write then fails with a
-// quorum error, answered 503).
+// replicas returns the nodes of partition p in the version this node
+// reads at (none before the first layout is applied: every write then
+// fails with a quorum error, answered 503).
 func (c *clusterNode) replicas(p uint8) []cluster.NodeID {
 	l := c.layout.Get()
 	if l.Version() == 0 {
 		return nil
 	}
-	return l.Replicas(p)
+	return replicasAt(l, l.ReadVersion(c.ident.ID), p)
 }
 
 // proximity is a node's zone and measured round trip (0 if unknown).
@@ -103,10 +109,14 @@ func (c *clusterNode) wireTables(local *table.Local, blocks *storage.BlockStore,
 		Node:   c.ident.ID,
 		Local:  blocks,
 		Caller: c.peers,
+		// Reads try the read version's replicas first, then every other
+		// holder: a block written before a layout change may be only on
+		// the old replicas, or already only on the new ones.
 		Replicas: func(h storage.Hash) []cluster.NodeID {
-			return c.replicas(blockrepl.Partition(h))
+			return c.holders(blockrepl.Partition(h))
 		},
 		WriteQuorum: c.writeQuorum,
+		WriteSets:   c.blockWriteSets,
 		Alive:       c.alive,
 		Zone:        c.zone,
 		RTT:         c.peers.RTT,
