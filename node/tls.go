@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/garage-web/garage-web/internal/httplimit"
 	autotls "github.com/garage-web/garage-web/tls"
 )
 
@@ -51,7 +52,7 @@ func (n *Node) startTLS() (stop func(), err error) {
 		CARoots:  roots,
 		Policy:   autotls.NewPolicy(sites, c.TLSDomains),
 		Storage:  autotls.NewStorage(n.model, n.id, autotls.StorageOptions{Logger: log}),
-		Handler:  h,
+		Handler:  httplimit.Handler(h, httplimit.DefaultBodyReadTimeout),
 		Logger:   log,
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/garage-web/garage-web/internal/httplimit"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3/s3err"
 	"github.com/garage-web/garage-web/s3/sigv4"
@@ -356,6 +357,8 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrInvalidPartOrder, true
 	case errors.Is(err, model.ErrEntityTooSmall):
 		return s3err.ErrEntityTooSmall, true
+	case errors.Is(err, httplimit.ErrBodyReadTimeout):
+		return s3err.ErrRequestTimeout, true
 	case errors.Is(err, model.ErrIncompleteBody), errors.Is(err, io.ErrUnexpectedEOF):
 		return s3err.ErrIncompleteBody, true
 	case errors.Is(err, model.ErrNoSuchAccessKey):

@@ -16,6 +16,7 @@ import (
 
 	"github.com/garage-web/garage-web/admin"
 	"github.com/garage-web/garage-web/config"
+	"github.com/garage-web/garage-web/internal/httplimit"
 	gwnode "github.com/garage-web/garage-web/node"
 )
 
@@ -127,7 +128,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger, hoo
 		{name: "S3 API", addr: cfg.S3API.APIBindAddr, handler: n.s3},
 		{name: "web endpoint", addr: cfg.S3Web.BindAddr, handler: n.web},
 	}
-	if err := listenAll(endpoints, logger); err != nil {
+	if err := listenAll(endpoints, httplimit.NewLimiter(0, logger.With("component", "http")), logger); err != nil {
 		return err
 	}
 	errc := make(chan error, len(endpoints))
@@ -195,8 +196,10 @@ type endpoint struct {
 }
 
 // listenAll binds every endpoint before any serves, so that a port in use
-// is reported at once and nothing is left half-started.
-func listenAll(eps []endpoint, logger *slog.Logger) error {
+// is reported at once and nothing is left half-started. Every endpoint
+// shares limits's cap of connections per client address, and bounds each
+// read of a request body (internal/httplimit).
+func listenAll(eps []endpoint, limits *httplimit.Limiter, logger *slog.Logger) error {
 	for i := range eps {
 		ep := &eps[i]
 		if ep.handler == nil {
@@ -211,9 +214,9 @@ func listenAll(eps []endpoint, logger *slog.Logger) error {
 			}
 			return fmt.Errorf("%s: %w", ep.name, err)
 		}
-		ep.ln = ln
+		ep.ln = limits.Listener(ln)
 		ep.srv = &http.Server{
-			Handler:           ep.handler,
+			Handler:           httplimit.Handler(ep.handler, httplimit.DefaultBodyReadTimeout),
 			ReadHeaderTimeout: readHeaderTimeout,
 			IdleTimeout:       idleTimeout,
 			ErrorLog:          slog.NewLogLogger(logger.With("endpoint", ep.name).Handler(), slog.LevelWarn),

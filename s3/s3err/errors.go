@@ -88,6 +88,9 @@ var (
 	ErrInvalidEncodingMethod             = def("InvalidArgument", http.StatusBadRequest, "Invalid Encoding Method specified in Request")
 	ErrTooManyParts                      = def("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive.")
 	ErrNotModified                       = def("NotModified", http.StatusNotModified, "Not Modified")
+	ErrRequestTimeout                    = def("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	ErrInvalidPartNumber                 = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
+	ErrInsufficientStorage               = def("ServiceUnavailable", http.StatusServiceUnavailable, "The storage of this node is full: the request was not stored. Free space or add capacity, then retry.")
 	// ErrServiceUnavailable: too few replicas answered (no write quorum, no
 	// read quorum). Clients retry 503 answers with a backoff.
 	ErrServiceUnavailable = def("ServiceUnavailable", http.StatusServiceUnavailable, "Too few storage nodes answered. Please try again.")

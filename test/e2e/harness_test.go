@@ -120,6 +120,7 @@ func moduleRoot() (string, error) {
 type NodeOptions struct {
 	CompressionLevel int // 0 = none
 	BlockSize        int // 0 = 1 MiB
+	NoFile           int // 0 = inherited; else the process's file-descriptor limit (prlimit)
 }
 
 // Node is one garage-web server process with its own dirs and ports.
@@ -129,6 +130,7 @@ type Node struct {
 	AdminToken, MetricsToken, RPCSecret string
 	name                                string // "n0", "n1", ... in a cluster; "" alone
 	logPath                             string
+	noFile                              int // NodeOptions.NoFile
 
 	mu   sync.Mutex
 	proc *process // nil when not running
@@ -193,6 +195,7 @@ func newNode(t testing.TB, name string, ports []int, o NodeOptions, r nodeReplic
 		RPCSecret:    r.Secret,
 		name:         name,
 		logPath:      filepath.Join(dir, "node.log"),
+		noFile:       o.NoFile,
 	}
 	cfg := fmt.Sprintf(`metadata_dir = %q
 data_dir = %q
@@ -265,6 +268,10 @@ func (n *Node) Start(t testing.TB) {
 	}
 	fmt.Fprintf(logf, "==== e2e: starting garage-web at %s ====\n", time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(garageBin, "server", "-c", n.ConfigPath)
+	if n.noFile > 0 {
+		// prlimit execs the server: the pid is the server's.
+		cmd = exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", n.noFile, n.noFile), "--", garageBin, "server", "-c", n.ConfigPath)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
