@@ -113,6 +113,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/health", "Health", authNone, s.health},
 		{http.MethodGet, "/metrics", "Metrics", authMetrics, s.serveMetrics},
 		{http.MethodGet, "/v2/GetNodeInfo", "GetNodeInfo", authAdmin, s.getNodeInfo},
+		{http.MethodGet, "/v2/GetNodeTableStatus", "GetNodeTableStatus", authAdmin, s.getNodeTableStatus},
 
 		{http.MethodGet, "/v2/GetClusterStatus", "GetClusterStatus", authAdmin, s.getClusterStatus},
 		{http.MethodGet, "/v2/GetClusterHealth", "GetClusterHealth", authAdmin, s.getClusterHealth},

@@ -30,6 +30,7 @@ func (b *backend) ClusterStatus(ctx context.Context) (admin.ClusterStatus, error
 			ns.Role = nodeRole(r)
 		}
 		ns.StoredPartitions = counts[id]
+		ns.CatchingUp, ns.Draining = transitionFlags(l, c.ID(), id)
 		st.Nodes = append(st.Nodes, ns)
 		seen[id] = true
 	}
@@ -288,16 +289,58 @@ func (b *backend) RevertLayout(ctx context.Context) (admin.ClusterLayout, error)
 }
 
 func (b *backend) LayoutHistory(ctx context.Context) (admin.LayoutHistory, error) {
-	l := b.cl().layout.Get()
-	h := admin.LayoutHistory{CurrentVersion: l.Version(), MinAck: l.Version()}
-	for _, e := range l.History() {
+	c := b.cl()
+	l := c.layout.Get()
+	h := admin.LayoutHistory{CurrentVersion: l.Version(), MinAck: l.AckMin()}
+	inUse := map[uint64]bool{}
+	for _, v := range l.WriteVersions(c.ID()) {
+		inUse[v] = true
+	}
+	hist := l.History()
+	for i := len(hist) - 1; i >= 0; i-- {
+		e := hist[i]
 		status := admin.LayoutVersionHistorical
-		if e.Version == l.Version() {
+		switch {
+		case e.Version == l.Version():
 			status = admin.LayoutVersionCurrent
+		case inUse[e.Version]:
+			status = admin.LayoutVersionDraining
 		}
 		h.Versions = append(h.Versions, admin.LayoutVersion{Version: e.Version, Status: status, StorageNodes: len(e.StorageNodes), GatewayNodes: len(e.Gateways)})
 	}
+	if l.InTransition(c.ID()) || l.SyncAckMin() < l.Version() {
+		h.UpdateTrackers = map[string]admin.UpdateTrackers{}
+		for id := range l.Roles() {
+			t := l.Trackers(id)
+			h.UpdateTrackers[id.String()] = admin.UpdateTrackers{Ack: t.Ack, Sync: t.Sync, SyncAck: t.SyncAck}
+		}
+	}
 	return h, nil
+}
+
+// transitionFlags tells whether node id is still receiving the partitions
+// a layout change gave it (catching up), and whether it holds partitions
+// of an older version in use that the applied one no longer gives it
+// (draining).
+func transitionFlags(l *cluster.Layout, self, id cluster.NodeID) (catchingUp, draining bool) {
+	v := l.Version()
+	if v == 0 {
+		return false, false
+	}
+	r, ok := l.Role(id)
+	catchingUp = ok && !r.Gateway && l.Trackers(id).Sync < v
+	for _, u := range l.WriteVersions(self) {
+		if u == v {
+			continue
+		}
+		for p := range cluster.NumPartitions {
+			part := uint8(p)
+			if containsID(replicasAt(l, u, part), id) && !containsID(l.Replicas(part), id) {
+				return catchingUp, true
+			}
+		}
+	}
+	return catchingUp, false
 }
 
 func (b *backend) ConnectNodes(ctx context.Context, peers []string) ([]admin.ConnectResult, error) {

@@ -38,6 +38,9 @@ type clusterNode struct {
 	writes *writesInFlight
 	kick   chan struct{}
 	syncer partitionSync
+	// onPeerUp are called when a peer comes up (or back): anti-entropy
+	// and block resync look at once.
+	onPeerUp []func()
 	// onLayout and onMembers are called after the layout or the set of
 	// live nodes changed (metrics, caches).
 	onLayout, onMembers func()

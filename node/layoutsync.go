@@ -99,6 +99,11 @@ func (c *clusterNode) syncLayouts(ctx context.Context, ml *membership.Membership
 			if ev.Kind != membership.EventLeave {
 				c.fetchLayoutIfDifferent(ctx, ev.Member)
 			}
+			if ev.Kind == membership.EventJoin {
+				for _, f := range c.onPeerUp {
+					f()
+				}
+			}
 			c.onMembers()
 			c.kickTransitions()
 		case <-tick.C:

@@ -39,6 +39,7 @@ type Node struct {
 	clock    *crdt.Clock
 	cluster  *clusterNode
 	repl     replicated
+	sync     tableSync
 	model    *model.Model
 	registry *prometheus.Registry
 	s3       *s3.Server
@@ -100,6 +101,9 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	}
 	sm.queue = local.Queue()
 	if n.repl, err = n.cluster.wireTables(local, n.blocks, n.registry); err != nil {
+		return nil, err
+	}
+	if n.sync, err = n.cluster.openTableSync(local, n.registry); err != nil {
 		return nil, err
 	}
 	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, n.repl.placement, n.repl.blocks, n.refs, n.clock, n.repl.locker, log)
@@ -164,6 +168,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	if err := n.banner(ctx, out); err != nil {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
+	go n.sync.s.Run(ctx)
 	n.model.Run(ctx, GCDelay)
 	return nil
 }
