@@ -58,6 +58,10 @@ func (c *clusterNode) replicas(p uint8) []cluster.NodeID {
 	return replicasAt(l, l.ReadVersion(c.ident.ID), p)
 }
 
+// currentReplicas returns the nodes of partition p in the applied
+// version.
+func (c *clusterNode) currentReplicas(p uint8) []cluster.NodeID { return c.layout.Get().Replicas(p) }
+
 // proximity is a node's zone and measured round trip (0 if unknown).
 func (c *clusterNode) proximity(id cluster.NodeID) (string, time.Duration) {
 	rtt, _ := c.peers.RTT(id)
@@ -95,10 +99,13 @@ func (c *clusterNode) wireTables(local *table.Local, blocks *storage.BlockStore,
 		return replicated{}, err
 	}
 	locker, err := table.NewClusterLocker(table.ClusterLockerConfig{
-		Self:     c.ident.ID,
-		Server:   locks,
-		Caller:   c.peers,
-		Replicas: c.replicas,
+		Self:   c.ident.ID,
+		Server: locks,
+		Caller: c.peers,
+		// The applied version's replicas: nodes agree on it as soon as a
+		// layout has spread (a second), while their read versions differ
+		// for the whole of a layout change.
+		Replicas: c.currentReplicas,
 		Alive:    c.alive,
 		Log:      c.log.With("part", "locks"),
 	})
