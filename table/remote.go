@@ -70,8 +70,10 @@ type (
 )
 
 // RegisterRPC serves the table methods (table.update, table.get,
-// table.range) of the local node l on r.
+// table.range, and the anti-entropy methods table.sync.*) of the local
+// node l on r.
 func RegisterRPC(r Registrar, l *Local) {
+	registerSyncRPC(r, l)
 	r.Handle(MethodUpdate, serve(func(ctx context.Context, _ cluster.NodeID, req updateReq) (updateRes, error) {
 		prior, err := l.Update(ctx, req.Table, req.Values)
 		return updateRes{Prior: prior}, err
