@@ -21,11 +21,19 @@ const (
 
 // CreateUpload starts a multipart upload and returns its id.
 func (m *Model) CreateUpload(ctx context.Context, bucketID, key string, headers map[string]string, checksumAlg string) (string, error) {
+	return m.CreateUploadChecksum(ctx, bucketID, key, headers, checksumAlg, ChecksumComposite)
+}
+
+// CreateUploadChecksum is CreateUpload with the checksum type of the
+// completed object: ChecksumComposite (the checksum of the part
+// checksums, "-N") or ChecksumFullObject (the CRC of the whole object,
+// for the CRC algorithms).
+func (m *Model) CreateUploadChecksum(ctx context.Context, bucketID, key string, headers map[string]string, checksumAlg, checksumType string) (string, error) {
 	v := ObjectVersion{UUID: NewUUID(), TS: m.clock.Now(), State: StateUploading, Multipart: true,
 		Meta: &ObjectMeta{Headers: headers}}
 	if checksumAlg != "" {
 		v.Meta.Checksums = map[string]string{checksumAlg: ""}
-		v.Meta.ChecksumType = "COMPOSITE"
+		v.Meta.ChecksumType = checksumType
 	}
 	if err := m.objects.Insert(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}}); err != nil {
 		return "", fmt.Errorf("create upload: %w", err)
@@ -204,6 +212,9 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 		if err != nil {
 			return err
 		}
+		if err := checkWholeChecksums(cond.Checksums, v.Meta); err != nil {
+			return err
+		}
 		if cond.IfMatch != "" || cond.IfNoneMatch != "" {
 			if err := checkConditions(o, key, cond); err != nil {
 				return err
@@ -277,9 +288,14 @@ func (m *Model) assemble(ctx context.Context, up ObjectVersion, list []Completed
 	if up.Meta != nil {
 		meta.Headers = up.Meta.Headers
 		for alg := range up.Meta.Checksums {
-			if sum := combineChecksums(alg, refs); sum != "" {
+			if up.Meta.ChecksumType == ChecksumFullObject {
+				if sum := fullObjectChecksum(alg, refs); sum != "" {
+					meta.Checksums = map[string]string{alg: sum}
+					meta.ChecksumType = ChecksumFullObject
+				}
+			} else if sum := combineChecksums(alg, refs); sum != "" {
 				meta.Checksums = map[string]string{alg: sum}
-				meta.ChecksumType = "COMPOSITE"
+				meta.ChecksumType = ChecksumComposite
 			}
 		}
 	}

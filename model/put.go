@@ -15,6 +15,9 @@ type WriteConditions struct {
 	IfNoneMatch string
 	// IfMatch: fail unless the current object's ETag matches ("*" = exists).
 	IfMatch string
+	// Checksums (CompleteUpload only): algorithm -> base64 value the
+	// whole upload must have (x-amz-checksum-*); else ErrBadDigest.
+	Checksums map[string]string
 }
 
 // Digest returns the ETag (hex MD5, unquoted) and checksums of a body once

@@ -2,7 +2,9 @@ package s3
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -84,12 +86,46 @@ func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, req *reque
 	return nil
 }
 
+// deleteBucket deletes a bucket without objects. As in S3, multipart
+// uploads in progress do not keep it: they are aborted first (and only
+// once the bucket is known to hold no object, so a refusal aborts none).
 func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, req *request) error {
+	objs, err := s.model.ListObjects(r.Context(), model.ListInput{BucketID: req.bucket.ID, MaxKeys: 1})
+	if err != nil {
+		return err
+	}
+	if len(objs.Objects) > 0 {
+		return s3err.ErrBucketNotEmpty
+	}
+	if err := s.abortAllUploads(r.Context(), req.bucket.ID); err != nil {
+		return err
+	}
 	if err := s.model.DeleteBucket(r.Context(), req.bucket.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// abortAllUploads aborts every multipart upload in progress in a bucket.
+func (s *Server) abortAllUploads(ctx context.Context, bucketID string) error {
+	in := model.ListUploadsInput{BucketID: bucketID, MaxUploads: maxListKeys}
+	for {
+		page, err := s.model.ListUploads(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Uploads {
+			err := s.model.AbortUpload(ctx, bucketID, u.Key, u.Version.UUID)
+			if err != nil && !errors.Is(err, model.ErrNoSuchUpload) {
+				return fmt.Errorf("abort upload %s of %q: %w", u.Version.UUID, u.Key, err)
+			}
+		}
+		if !page.IsTruncated {
+			return nil
+		}
+		in.KeyMarker, in.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
+	}
 }
 
 func (s *Server) getACL(w http.ResponseWriter, req *request) error {

@@ -68,6 +68,25 @@ func rejectEncryption(h http.Header) error {
 	return nil
 }
 
+// rejectProtection refuses requests for a protection garage-web does not
+// give: Object Lock (on a new bucket, or retention and legal hold on an
+// object). Accepting them would let a backup tool believe its copies
+// cannot be deleted. Nothing is changed by a refused request.
+func rejectProtection(h http.Header) error {
+	if v := h.Get("X-Amz-Bucket-Object-Lock-Enabled"); strings.EqualFold(strings.TrimSpace(v), "true") {
+		return s3err.WithMessage(s3err.ErrNotImplemented, "Object Lock (x-amz-bucket-object-lock-enabled) is not supported by garage-web: objects could still be deleted or overwritten. The bucket was not created.")
+	}
+	for _, name := range []string{"X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date"} {
+		if h.Get(name) != "" {
+			return s3err.WithMessage(s3err.ErrNotImplemented, "Object Lock retention (%s) is not supported by garage-web: the object could still be deleted or overwritten. Nothing was stored.", name)
+		}
+	}
+	if v := h.Get("X-Amz-Object-Lock-Legal-Hold"); v != "" && !strings.EqualFold(strings.TrimSpace(v), "OFF") {
+		return s3err.WithMessage(s3err.ErrNotImplemented, "Object Lock legal hold (x-amz-object-lock-legal-hold) is not supported by garage-web: the object could still be deleted. Nothing was stored.")
+	}
+	return nil
+}
+
 // responseOverrides are the GetObject query parameters that replace a
 // response header.
 var responseOverrides = map[string]string{

@@ -29,14 +29,58 @@ func (s *Server) createMultipartUpload(w http.ResponseWriter, r *http.Request, r
 			return s3err.WithMessage(s3err.ErrInvalidRequest, "Checksum algorithm %q is not supported.", a)
 		}
 	}
-	id, err := s.model.CreateUpload(r.Context(), req.bucket.ID, req.key, headers, alg)
+	typ, err := uploadChecksumType(alg, r.Header.Get("X-Amz-Checksum-Type"))
+	if err != nil {
+		return err
+	}
+	id, err := s.model.CreateUploadChecksum(r.Context(), req.bucket.ID, req.key, headers, alg, typ)
 	if err != nil {
 		return err
 	}
 	if alg != "" {
 		w.Header().Set("X-Amz-Checksum-Algorithm", alg)
+		w.Header().Set("X-Amz-Checksum-Type", typ)
 	}
 	return writeXML(w, http.StatusOK, initiateMultipartUploadResult{Xmlns: s3NS, Bucket: req.bucketName, Key: req.key, UploadID: id})
+}
+
+// uploadChecksumType is the checksum type of a new upload, as S3 allows
+// it: FULL_OBJECT for the CRCs (CRC64NVME has no other, and it is its
+// default), COMPOSITE for CRC32, CRC32C (their default), SHA1 and SHA256.
+func uploadChecksumType(alg, typ string) (string, error) {
+	typ = strings.ToUpper(strings.TrimSpace(typ))
+	switch {
+	case typ != "" && typ != model.ChecksumComposite && typ != model.ChecksumFullObject:
+		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "Checksum type %q is not valid: use COMPOSITE or FULL_OBJECT.", typ)
+	case typ != "" && alg == "":
+		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "x-amz-checksum-type needs x-amz-checksum-algorithm.")
+	case alg == "":
+		return "", nil
+	case typ == "" && alg == checksum.CRC64NVME:
+		return model.ChecksumFullObject, nil
+	case typ == "":
+		return model.ChecksumComposite, nil
+	case typ == model.ChecksumFullObject && !model.FullObjectAlgorithm(alg):
+		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "The FULL_OBJECT checksum type is not supported for %s: use CRC32, CRC32C or CRC64NVME, or COMPOSITE.", alg)
+	case typ == model.ChecksumComposite && alg == checksum.CRC64NVME:
+		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "The COMPOSITE checksum type is not supported for CRC64NVME: use FULL_OBJECT.")
+	}
+	return typ, nil
+}
+
+// wholeChecksums are the x-amz-checksum-<alg> headers of a
+// CompleteMultipartUpload: what the whole upload must match.
+func wholeChecksums(h http.Header) map[string]string {
+	var out map[string]string
+	for _, alg := range checksum.Algorithms() {
+		if v := strings.TrimSpace(h.Get(checksum.Header(alg))); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[alg] = v
+		}
+	}
+	return out
 }
 
 func partNumber(r *http.Request) (int, error) {
@@ -156,7 +200,7 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request,
 		list[i] = model.CompletedPart{Number: p.PartNumber, ETag: p.ETag}
 	}
 	v, err := s.model.CompleteUpload(r.Context(), req.bucket.ID, req.key, r.URL.Query().Get("uploadId"), list,
-		model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match")})
+		model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match"), Checksums: wholeChecksums(r.Header)})
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func partRange(v model.ObjectVersion, n int) (httpobject.Range, error) {
 		if n == 1 {
 			return httpobject.Range{Start: 0, Length: v.Meta.Size}, nil
 		}
-		return httpobject.Range{}, s3err.ErrInvalidRange
+		return httpobject.Range{}, partPastEnd(n, 1)
 	}
 	var off int64
 	for _, p := range v.Data.Parts {
@@ -106,5 +106,11 @@ func partRange(v model.ObjectVersion, n int) (httpobject.Range, error) {
 		}
 		off += p.Size
 	}
-	return httpobject.Range{}, s3err.ErrInvalidRange
+	return httpobject.Range{}, partPastEnd(n, len(v.Data.Parts))
+}
+
+// partPastEnd is S3's answer to a partNumber the object does not have:
+// 416 InvalidPartNumber.
+func partPastEnd(n, parts int) error {
+	return s3err.WithMessage(s3err.ErrInvalidPartNumber, "The requested partnumber %d is not satisfiable: the object has %d part(s).", n, parts)
 }

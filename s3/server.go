@@ -165,6 +165,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) er
 	if err := rejectEncryption(r.Header); err != nil {
 		return err
 	}
+	if err := rejectProtection(r.Header); err != nil {
+		return err
+	}
 	return s.dispatch(w, r, req)
 }
 
@@ -353,6 +356,8 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrPreconditionFailed, true
 	case errors.Is(err, model.ErrInvalidPart):
 		return s3err.ErrInvalidPart, true
+	case errors.Is(err, model.ErrBadDigest):
+		return s3err.ErrBadDigest, true
 	case errors.Is(err, model.ErrInvalidPartOrder):
 		return s3err.ErrInvalidPartOrder, true
 	case errors.Is(err, model.ErrEntityTooSmall):
