@@ -250,6 +250,7 @@ func setupLayoutConfig(fs *flag.FlagSet) runFunc {
 
 func setupLayoutApply(fs *flag.FlagSet) runFunc {
 	version := fs.Uint64("version", 0, "`N`, the version the staged changes become: the current version + 1 (see 'garage-web layout show')")
+	wait := fs.Bool("wait", false, "wait until the data has moved and every node uses the new version, showing progress")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, _ []string) error {
 		if *version == 0 {
 			msg := "layout apply: missing --version N"
@@ -264,6 +265,16 @@ func setupLayoutApply(fs *flag.FlagSet) runFunc {
 		}
 		res, err := cl.ApplyLayout(ctx, *version)
 		if err != nil {
+			return err
+		}
+		if *wait {
+			if err := c.show(res, func(w io.Writer) {
+				fmt.Fprintf(w, "Applied layout version %d: %s move to new nodes.\n", res.Layout.Version,
+					plural(res.PartitionsMoved, "partition replica", "partition replicas"))
+			}); err != nil {
+				return err
+			}
+			_, err := waitLayout(ctx, cl, c.stderr)
 			return err
 		}
 		return c.show(res, func(w io.Writer) {
