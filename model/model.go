@@ -81,7 +81,8 @@ type Model struct {
 	blocklists *table.Table[BlockListEntry]
 	blockrefs  *table.Table[BlockRef]
 	parts      *table.Table[Part]
-	certs      *certTables // TLS certificate storage (certs.go)
+	certs      *certTables        // TLS certificate storage (certs.go)
+	sites      *table.Table[Site] // sites and their deploys (site.go)
 }
 
 // Task kinds of the local work queue.
@@ -150,6 +151,9 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		return nil, err
 	}
 	if m.certs, err = openCertTables(local, placement); err != nil {
+		return nil, err
+	}
+	if m.sites, err = openSiteTable(local, placement); err != nil {
 		return nil, err
 	}
 	q := local.Queue()
