@@ -9,6 +9,7 @@ import (
 type clusterCollector struct {
 	c                                    *clusterNode
 	nodes, partitions, layoutVersion, rf *prometheus.Desc
+	readVersion, versionsInUse           *prometheus.Desc
 }
 
 func newClusterCollector(c *clusterNode) *clusterCollector {
@@ -19,6 +20,8 @@ func newClusterCollector(c *clusterNode) *clusterCollector {
 			[]string{"state"}, nil),
 		layoutVersion: prometheus.NewDesc("garageweb_cluster_layout_version", "Version of the applied cluster layout (0: none yet).", nil, nil),
 		rf:            prometheus.NewDesc("garageweb_cluster_replication_factor", "Copies of each partition in the applied layout.", nil, nil),
+		readVersion:   prometheus.NewDesc("garageweb_cluster_layout_read_version", "Layout version this node reads at (below the applied one while a layout change moves data).", nil, nil),
+		versionsInUse: prometheus.NewDesc("garageweb_cluster_layout_versions_in_use", "Layout versions writes go to: 1, or more while a layout change moves data.", nil, nil),
 	}
 }
 
@@ -27,6 +30,8 @@ func (cc *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- cc.partitions
 	ch <- cc.layoutVersion
 	ch <- cc.rf
+	ch <- cc.readVersion
+	ch <- cc.versionsInUse
 }
 
 func (cc *clusterCollector) Collect(ch chan<- prometheus.Metric) {
@@ -39,4 +44,8 @@ func (cc *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	l := cc.c.layout.Get()
 	ch <- prometheus.MustNewConstMetric(cc.layoutVersion, prometheus.GaugeValue, float64(l.Version()))
 	ch <- prometheus.MustNewConstMetric(cc.rf, prometheus.GaugeValue, float64(l.ReplicationFactor()))
+	if l.Version() > 0 {
+		ch <- prometheus.MustNewConstMetric(cc.readVersion, prometheus.GaugeValue, float64(l.ReadVersion(cc.c.ident.ID)))
+		ch <- prometheus.MustNewConstMetric(cc.versionsInUse, prometheus.GaugeValue, float64(len(l.WriteVersions(cc.c.ident.ID))))
+	}
 }
