@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +51,49 @@ func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request, req *reques
 		}
 	}
 	sort.Slice(res.Buckets, func(i, j int) bool { return res.Buckets[i].Name < res.Buckets[j].Name })
+	if err := pageBuckets(&res, r.URL.Query()); err != nil {
+		return err
+	}
 	return writeXML(w, http.StatusOK, res)
+}
+
+// maxBucketsLimit is the largest max-buckets S3 accepts.
+const maxBucketsLimit = 10000
+
+// pageBuckets applies ListBuckets' prefix, continuation-token and
+// max-buckets to the sorted list in res. Without max-buckets every
+// bucket is listed, as S3 does.
+func pageBuckets(res *listAllMyBucketsResult, q url.Values) error {
+	if _, ok := q["prefix"]; ok {
+		p := q.Get("prefix")
+		res.Prefix = &p
+		kept := res.Buckets[:0]
+		for _, b := range res.Buckets {
+			if strings.HasPrefix(b.Name, p) {
+				kept = append(kept, b)
+			}
+		}
+		res.Buckets = kept
+	}
+	if tok := q.Get("continuation-token"); tok != "" {
+		after, err := decodeContinuationToken(tok)
+		if err != nil {
+			return err
+		}
+		i := sort.Search(len(res.Buckets), func(i int) bool { return res.Buckets[i].Name > after })
+		res.Buckets = res.Buckets[i:]
+	}
+	if v := q.Get("max-buckets"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxBucketsLimit {
+			return s3err.WithMessage(s3err.ErrInvalidArgument, "max-buckets must be an integer between 1 and %d.", maxBucketsLimit)
+		}
+		if len(res.Buckets) > n {
+			res.Buckets = res.Buckets[:n]
+			res.ContToken = encodeContinuationToken(res.Buckets[n-1].Name)
+		}
+	}
+	return nil
 }
 
 func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, req *request) error {

@@ -21,8 +21,9 @@ func (e listEncoder) enc(s string) string {
 	if !e {
 		return s
 	}
-	// S3 encodes like a form value but keeps "/" readable.
-	return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+	// S3 percent-encodes (a space is %20, never "+", which clients would
+	// decode as a plus) and keeps "/" readable.
+	return strings.ReplaceAll(strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), "%2F", "/")
 }
 
 func parseEncoding(q url.Values) (listEncoder, error) {
@@ -89,20 +90,29 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 		return err
 	}
 	in := model.ListInput{BucketID: req.bucket.ID, Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
-	res := listBucketResult{Xmlns: s3NS, Name: req.bucketName, Prefix: enc.enc(in.Prefix), MaxKeys: maxKeys, Delimiter: enc.enc(in.Delimiter)}
+	v2 := req.op == OpListObjectsV2
+	// ListObjects (v1) returns its Prefix as sent even with
+	// encoding-type=url; ListObjectsV2 encodes it (clients decode it).
+	prefix := in.Prefix
+	if v2 {
+		prefix = enc.enc(prefix)
+	}
+	res := listBucketResult{Xmlns: s3NS, Name: req.bucketName, Prefix: prefix, MaxKeys: maxKeys, Delimiter: enc.enc(in.Delimiter)}
 	if enc {
 		res.EncodingType = "url"
 	}
-	v2 := req.op == OpListObjectsV2
 	if v2 {
 		res.StartAfter = enc.enc(q.Get("start-after"))
 		in.StartAfter = q.Get("start-after")
+		if _, given := q["continuation-token"]; given {
+			tok := q.Get("continuation-token")
+			res.ContToken = &tok // echoed as given, even empty
+		}
 		if tok := q.Get("continuation-token"); tok != "" {
 			after, err := decodeContinuationToken(tok)
 			if err != nil {
 				return err
 			}
-			res.ContToken = tok
 			in.StartAfter = max(in.StartAfter, after)
 		}
 	} else {

@@ -17,10 +17,12 @@ type owner struct {
 }
 
 type listAllMyBucketsResult struct {
-	XMLName xml.Name     `xml:"ListAllMyBucketsResult"`
-	Xmlns   string       `xml:"xmlns,attr"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []bucketItem `xml:"Buckets>Bucket"`
+	XMLName   xml.Name     `xml:"ListAllMyBucketsResult"`
+	Xmlns     string       `xml:"xmlns,attr"`
+	Owner     owner        `xml:"Owner"`
+	Buckets   []bucketItem `xml:"Buckets>Bucket"`
+	ContToken string       `xml:"ContinuationToken,omitempty"`
+	Prefix    *string      `xml:"Prefix"`
 }
 
 type bucketItem struct {
@@ -68,7 +70,7 @@ type listBucketResult struct {
 	Marker         *string        `xml:"Marker,omitempty"`
 	NextMarker     string         `xml:"NextMarker,omitempty"`
 	StartAfter     string         `xml:"StartAfter,omitempty"`
-	ContToken      string         `xml:"ContinuationToken,omitempty"`
+	ContToken      *string        `xml:"ContinuationToken"`
 	NextContToken  string         `xml:"NextContinuationToken,omitempty"`
 	KeyCount       *int           `xml:"KeyCount,omitempty"`
 	MaxKeys        int            `xml:"MaxKeys"`
