@@ -47,6 +47,9 @@ func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request, req *reques
 			return err
 		}
 		for _, name := range b.GlobalAliases() {
+			if _, _, deploy := model.ParsePreviewName(name); deploy { // a site's deploy (docs/hosting.md)
+				continue
+			}
 			res.Buckets = append(res.Buckets, bucketItem{Name: name, CreationDate: iso8601(msTime(b.Created))})
 		}
 	}

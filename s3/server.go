@@ -140,6 +140,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // handle authenticates, authorizes and dispatches a request.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) error {
+	if isSiteExtension(r) { // site_ext.go
+		return s.siteExtension(w, r, req)
+	}
 	switch req.op {
 	case OpInvalid:
 		return s3err.WithMessage(s3err.ErrMethodNotAllowed, "%s is not allowed on this resource.", r.Method)

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -156,12 +157,7 @@ func (s *Server) siteExtension(w http.ResponseWriter, r *http.Request, req *requ
 
 // allowedOnDeploy checks k's right on the bucket of deploy id of a site
 // that has no live bucket yet.
-func (s *Server) allowedOnDeploy(ctx interface {
-	Done() <-chan struct{}
-	Err() error
-	Deadline() (time.Time, bool)
-	Value(any) any
-}, k *model.Key, site, id string, need access) error {
+func (s *Server) allowedOnDeploy(ctx context.Context, k *model.Key, site, id string, need access) error {
 	rec, err := s.model.GetSite(ctx, site)
 	if err != nil {
 		return siteError(err)
