@@ -26,17 +26,22 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 		}
 	}
 	// aws-chunked is a transfer detail of the upload, not of the object.
+	// Any other value is kept byte for byte ("deflate, gzip" stays so).
 	if ce, ok := out["Content-Encoding"]; ok {
 		var kept []string
+		dropped := false
 		for _, p := range strings.Split(ce, ",") {
-			if p = strings.TrimSpace(p); p != "" && !strings.EqualFold(p, "aws-chunked") {
-				kept = append(kept, p)
+			if t := strings.TrimSpace(p); strings.EqualFold(t, "aws-chunked") {
+				dropped = true
+			} else if t != "" {
+				kept = append(kept, t)
 			}
 		}
-		if len(kept) == 0 {
+		switch {
+		case len(kept) == 0:
 			delete(out, "Content-Encoding")
-		} else {
-			out["Content-Encoding"] = strings.Join(kept, ",")
+		case dropped:
+			out["Content-Encoding"] = strings.Join(kept, ", ")
 		}
 	}
 	size := 0
