@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,6 +51,9 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 			return s3err.ErrMalformedPOSTRequest
 		}
 		name := strings.ToLower(part.FormName())
+		if name == "" {
+			return s3err.WithMessage(s3err.ErrMalformedPOSTRequest, "A form part has no field name.")
+		}
 		if name == "file" {
 			file, filename = part, part.FileName()
 			fileType = part.Header.Get("Content-Type")
@@ -118,7 +122,7 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 	if err != nil {
 		return err
 	}
-	body, digest, err := verifiedBody(&sizeBounded{r: file, min: minSize, max: maxSize}, http.Header{}, nil)
+	body, digest, err := verifiedBody(&sizeBounded{r: &closedForm{part: file, mr: mr}, min: minSize, max: maxSize}, http.Header{}, nil)
 	if err != nil {
 		return err
 	}
@@ -128,7 +132,7 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 	}
 	etag := `"` + v.Meta.ETag + `"`
 	w.Header().Set("ETag", etag)
-	location := "/" + req.bucketName + "/" + key
+	location := s.objectURL(r, req.bucketName, key)
 	if redirect := form["success_action_redirect"]; redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			q := u.Query()
@@ -151,6 +155,44 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 		w.WriteHeader(http.StatusNoContent)
 	}
 	return nil
+}
+
+// objectURL is the absolute URL of an object, as PostObject's Location
+// gives it: on the host the request named (virtual-hosted or path style),
+// https when the request came over TLS.
+func (s *Server) objectURL(r *http.Request, bucket, key string) string {
+	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	// A host that names a bucket by itself is virtual-hosted style.
+	if b, _ := bucketAndKey(r.Host, "/", s.cfg.RootDomain); b == bucket {
+		u.Path = "/" + key
+	}
+	return u.String()
+}
+
+// closedForm is the file part of a POST form that ends only where the
+// form does: the end of the part must be followed by the form's closing
+// boundary (or further parts, which are ignored); a body cut short before
+// it is IncompleteBody, so a truncated file is never stored.
+type closedForm struct {
+	part io.Reader
+	mr   interface {
+		NextPart() (*multipart.Part, error)
+	}
+}
+
+func (c *closedForm) Read(p []byte) (int, error) {
+	n, err := c.part.Read(p)
+	if err == io.EOF {
+		if _, nerr := c.mr.NextPart(); nerr != nil && nerr != io.EOF {
+			return n, s3err.WithMessage(s3err.ErrIncompleteBody, "The POST form ended before its closing boundary: the file was not stored.")
+		}
+	} else if errors.Is(err, io.ErrUnexpectedEOF) {
+		return n, s3err.WithMessage(s3err.ErrIncompleteBody, "The POST form ended inside the file: the file was not stored.")
+	}
+	return n, err
 }
 
 // sizeBounded fails a body outside [min, max] bytes, so that a POST
