@@ -19,16 +19,20 @@ import (
 // depth d (0..merkleDepth) covers the items whose khash starts with the
 // node's d-byte prefix and holds their aggregate: the sum modulo 2^256 of
 // their item hashes and their count. A sum, unlike a hash of the
-// children, changes by the item's difference alone: an update costs
-// merkleDepth+1 node writes and reads no sibling. A leaf index maps
+// children, changes by the item's difference alone: an update writes one
+// node per stored level and reads no sibling. A leaf index maps
 // (partition, khash) to the item hash and storage key, so the items under
 // any prefix can be listed in khash order.
+//
+// Only the nodes down to merkleStoredDepth are stored; the deepest level
+// is computed when asked from the leaf index (a few items per node), which
+// saves a random page write on every change.
 //
 // Layout of a table's tree bucket (nested in merkleBucket, named after the
 // table):
 //
 //	"f"                         → format version, state, rebuild cursor
-//	"n" ‖ p ‖ d ‖ khash[:d]     → aggregate: sum (32 bytes) ‖ count (uint64)
+//	"n" ‖ p ‖ d ‖ khash[:d]     → aggregate: sum (32 bytes) ‖ count (uint64), d ≤ merkleStoredDepth
 //	"l" ‖ p ‖ khash             → item hash (32 bytes) ‖ storage key
 //
 // Caveat: an additive digest is not collision resistant against someone
@@ -41,9 +45,11 @@ const (
 	// partition, a few items each for tables of up to tens of millions of
 	// entries. Deeper trees cost a write per level on every change.
 	merkleDepth = 2
+	// merkleStoredDepth is the deepest level whose nodes are stored.
+	merkleStoredDepth = merkleDepth - 1
 	// merkleFormat is the format of the tree bucket. A tree of another
 	// format is rebuilt from the table's entries when the table is opened.
-	merkleFormat = 1
+	merkleFormat = 2
 	// merkleRebuildBatch is how many entries one rebuild transaction adds.
 	merkleRebuildBatch = 5000
 )
@@ -219,7 +225,7 @@ func merkleSet(tb *bolt.Bucket, key, enc []byte) error {
 			return fmt.Errorf("merkle leaf: %w", err)
 		}
 	}
-	for d := 0; d <= merkleDepth; d++ {
+	for d := 0; d <= merkleStoredDepth; d++ {
 		nk := merkleNodeKey(p, kh[:d])
 		var a merkleAgg
 		if v := tb.Get(nk); v != nil {

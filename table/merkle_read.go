@@ -59,6 +59,14 @@ func (l *Local) merkleChildren(table string, p uint8, prefixes [][]byte) ([][]me
 			if len(prefix) >= merkleDepth {
 				return fmt.Errorf("merkle node of depth %d has no children", len(prefix))
 			}
+			if len(prefix) >= merkleStoredDepth {
+				cs, err := leafChildren(tb, p, prefix)
+				if err != nil {
+					return err
+				}
+				out[i] = cs
+				continue
+			}
 			base := append([]byte{merkleNodePrefix, p, byte(len(prefix) + 1)}, prefix...)
 			c := tb.Cursor()
 			for k, v := c.Seek(base); k != nil && bytes.HasPrefix(k, base); k, v = c.Next() {
@@ -75,6 +83,29 @@ func (l *Local) merkleChildren(table string, p uint8, prefixes [][]byte) ([][]me
 		return nil
 	})
 	return out, err
+}
+
+// leafChildren computes the children of the node at prefix, below the
+// stored levels, from the leaf index.
+func leafChildren(tb *bolt.Bucket, p uint8, prefix []byte) ([]merkleChild, error) {
+	var out []merkleChild
+	base := merkleLeafKey(p, prefix)
+	c := tb.Cursor()
+	for k, v := c.Seek(base); k != nil && bytes.HasPrefix(k, base); k, v = c.Next() {
+		if len(k) != 2+sha256.Size || len(v) < 32 {
+			return nil, fmt.Errorf("merkle leaf of %d+%d bytes", len(k), len(v))
+		}
+		b := k[len(base)]
+		if len(out) == 0 || out[len(out)-1].Index != b {
+			out = append(out, merkleChild{Index: b})
+		}
+		var h MerkleHash
+		copy(h[:], v[:32])
+		last := &out[len(out)-1]
+		last.Agg.Hash.add(h)
+		last.Agg.Count++
+	}
+	return out, nil
 }
 
 // merkleItems returns up to limit items of partition p whose khash starts

@@ -181,10 +181,21 @@ type differ struct {
 	res   *SyncResult
 }
 
-// span is a subtree that differs: its khash prefix and sizes.
+// span is a subtree that differs: its khash prefix and sizes; list says
+// to compare its items rather than descend.
 type span struct {
 	prefix        []byte
 	local, remote uint64
+	list          bool
+}
+
+// listDirectly tells whether the items of a differing subtree are best
+// compared one by one: it is small, at the bottom of the tree, or its
+// differences are dense (one side empty, or sizes far apart), so that a
+// walk down would visit most of its nodes anyway.
+func (sp span) listDirectly() bool {
+	lo, hi := min(sp.local, sp.remote), max(sp.local, sp.remote)
+	return sp.list || len(sp.prefix) >= merkleDepth || hi <= syncSmall || lo == 0 || (hi-lo)*4 >= hi
 }
 
 func (d *differ) run(ctx context.Context, local, remote merkleAgg) error {
@@ -192,7 +203,10 @@ func (d *differ) run(ctx context.Context, local, remote merkleAgg) error {
 	for len(frontier) > 0 {
 		var deeper []span
 		for _, sp := range frontier {
-			if len(sp.prefix) >= merkleDepth || max(sp.local, sp.remote) <= syncSmall {
+			if !d.pull && sp.local == 0 {
+				continue // nothing to push
+			}
+			if sp.listDirectly() {
 				if err := d.items(ctx, sp.prefix); err != nil {
 					return err
 				}
@@ -212,7 +226,8 @@ func (d *differ) run(ctx context.Context, local, remote merkleAgg) error {
 	return nil
 }
 
-// descend returns the children of the spans that differ.
+// descend returns the children of the spans that differ; a span most of
+// whose children differ comes back whole, to be listed.
 func (d *differ) descend(ctx context.Context, spans []span) ([]span, error) {
 	prefixes := make([][]byte, len(spans))
 	for i, sp := range spans {
@@ -236,11 +251,24 @@ func (d *differ) descend(ctx context.Context, spans []span) ([]span, error) {
 		for _, c := range remote[i] {
 			r[c.Index], has[c.Index] = c.Agg, true
 		}
+		var diff []span
+		nonEmpty := 0
 		for b := range 256 {
-			if has[b] && l[b] != r[b] {
-				out = append(out, span{prefix: append(bytes.Clone(prefix), byte(b)), local: l[b].Count, remote: r[b].Count})
+			if !has[b] {
+				continue
+			}
+			nonEmpty++
+			if l[b] != r[b] {
+				diff = append(diff, span{prefix: append(bytes.Clone(prefix), byte(b)), local: l[b].Count, remote: r[b].Count})
 			}
 		}
+		if len(diff) > 1 && 2*len(diff) > nonEmpty {
+			sp := spans[i]
+			sp.list = true
+			out = append(out, sp)
+			continue
+		}
+		out = append(out, diff...)
 	}
 	return out, nil
 }

@@ -445,8 +445,8 @@ func TestSyncSmallPages(t *testing.T) {
 		n.syncer.page = 3
 	}
 	var a, b []counter
-	for i := range 3000 {
-		e := entry(fmt.Sprint("k", i%700), fmt.Sprint(i), 1, "v")
+	for i := range 1200 {
+		e := entry(fmt.Sprint("k", i%300), fmt.Sprint(i), 1, "v")
 		switch i % 5 {
 		case 0:
 			a = append(a, e)
@@ -467,5 +467,72 @@ func TestSyncSmallPages(t *testing.T) {
 	c.assertConverged(t)
 	if got := r.Sent + r.Received; got > 2*diffs || got < diffs {
 		t.Fatalf("%d entries exchanged for %d differences", got, diffs)
+	}
+}
+
+func TestSyncCostFollowsDifferences(t *testing.T) {
+	ctx := context.Background()
+	c := newSyncCluster(t, 2, nil)
+	var es []counter
+	for i := range 20000 { // one partition, deep enough to walk down
+		es = append(es, entry("big", fmt.Sprint(i), 1, "v"))
+	}
+	c.write(t, 0, es...)
+	c.write(t, 1, es...)
+	p := HashPartitionKey([]byte("big")).Partition()
+	// Sparse: 5 differences cost a walk down to 5 leaves, not a scan.
+	for i := range 5 {
+		c.write(t, 0, entry("big", fmt.Sprint(i*997), 2, "changed"))
+	}
+	calls := c.net.calls.Load()
+	r, err := c.nodes[1].syncer.SyncPartition(ctx, p, c.ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.assertConverged(t)
+	n := c.net.calls.Load() - calls
+	t.Logf("5 differences among 20000 entries: %d RPCs", n)
+	if r.Received != 5 || r.Sent != 0 || n > 16 {
+		t.Fatalf("%+v in %d RPCs, want 5 entries received in at most 16", r, n)
+	}
+	// Dense: a replica that lost the partition gets it back page by page.
+	deleteFirst(t, c.nodes[1].local, "counters", p, 10000)
+	calls = c.net.calls.Load()
+	if r, err = c.nodes[1].syncer.SyncPartition(ctx, p, c.ids); err != nil {
+		t.Fatal(err)
+	}
+	c.assertConverged(t)
+	n = c.net.calls.Load() - calls
+	t.Logf("10000 differences among 20000 entries: %d RPCs", n)
+	if r.Received != 10000 || n > 10000/syncMaxItems*2+10000/syncMaxKeys+10 {
+		t.Fatalf("%+v in %d RPCs", r, n)
+	}
+}
+
+// deleteFirst deletes the first n entries of partition p of table.
+func deleteFirst(t testing.TB, l *Local, table string, p uint8, n int) {
+	t.Helper()
+	for n > 0 {
+		err := l.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte(table))
+			var keys [][]byte
+			c := b.Cursor()
+			for k, _ := c.Seek([]byte{p}); k != nil && k[0] == p && len(keys) < min(n, 1000); k, _ = c.Next() {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			if len(keys) == 0 {
+				return errors.New("partition exhausted")
+			}
+			for _, k := range keys {
+				if err := l.put(tx, table, b, k, b.Get(k), nil); err != nil {
+					return err
+				}
+			}
+			n -= len(keys)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
