@@ -26,6 +26,7 @@ FUZZ := \
 	./s3/sigv4:FuzzParsePresign \
 	./s3/sigv4:FuzzChunkedDecoder \
 	./s3:FuzzRequestXML \
+	./s3:FuzzSingleDocument \
 	./web:FuzzKeyFromPath
 FUZZTIME ?= 10s
 

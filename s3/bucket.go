@@ -100,7 +100,11 @@ func pageBuckets(res *listAllMyBucketsResult, q url.Values) error {
 }
 
 func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, req *request) error {
-	body, err := io.ReadAll(io.LimitReader(req.auth.Body, maxConfigBody))
+	verified, _, err := verifiedBody(req.auth.Body, r.Header, req.auth.Trailer)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(verified, maxConfigBody))
 	if err != nil {
 		return err
 	}
@@ -224,7 +228,7 @@ func configError(err error, invalid *s3err.Error) error {
 }
 
 func (s *Server) putBucketWebsite(w http.ResponseWriter, r *http.Request, req *request) error {
-	body, err := readBody(req.auth.Body, maxConfigBody)
+	body, err := s.readConfigBody(r, req)
 	if err != nil {
 		return err
 	}
@@ -284,7 +288,7 @@ func (s *Server) deleteBucketWebsite(w http.ResponseWriter, r *http.Request, req
 }
 
 func (s *Server) putBucketCors(w http.ResponseWriter, r *http.Request, req *request) error {
-	body, err := readBody(req.auth.Body, maxConfigBody)
+	body, err := s.readConfigBody(r, req)
 	if err != nil {
 		return err
 	}
@@ -316,6 +320,24 @@ func (s *Server) deleteBucketCors(w http.ResponseWriter, r *http.Request, req *r
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// readConfigBody reads a bucket configuration document: at most
+// maxConfigBody bytes, its Content-MD5 or x-amz-checksum-* verified
+// (BadDigest), one XML document with nothing after it (MalformedXML).
+func (s *Server) readConfigBody(r *http.Request, req *request) ([]byte, error) {
+	verified, _, err := verifiedBody(req.auth.Body, r.Header, req.auth.Trailer)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(verified, maxConfigBody)
+	if err != nil {
+		return nil, err
+	}
+	if err := singleDocument(body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // readBody reads a whole small body, refusing more than max bytes.

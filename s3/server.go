@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -452,7 +453,42 @@ func readXML(body io.Reader, max int64, v any) error {
 	if err := xml.Unmarshal(data, v); err != nil {
 		return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided was not well-formed: %v", err)
 	}
-	return nil
+	return singleDocument(data)
+}
+
+// singleDocument refuses anything but comments, processing instructions
+// and white space after the root element of an XML body: a second root
+// element, or text, would otherwise be ignored (and a DeleteObjects with
+// junk after it would still delete).
+func singleDocument(data []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	depth, seenRoot := 0, false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			if !seenRoot {
+				return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided has no root element.")
+			}
+			return nil
+		}
+		if err != nil {
+			return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided was not well-formed: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 && seenRoot {
+				return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided has more than one root element (<%s> after the first).", t.Name.Local)
+			}
+			depth++
+			seenRoot = true
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return s3err.WithMessage(s3err.ErrMalformedXML, "The XML you provided has text outside its root element.")
+			}
+		}
+	}
 }
 
 // countingWriter records the status and body size of a response.
