@@ -223,9 +223,12 @@ func (s *Syncer) pass(ctx context.Context, progress func(done, total int)) error
 
 	var errs []error
 	failed := 0
+	began := time.Now()
+	var total SyncResult
 	for i, j := range jobs {
 		start := time.Now()
-		_, err := s.SyncPartition(ctx, j.p, j.peers)
+		r, err := s.SyncPartition(ctx, j.p, j.peers)
+		total.add(r)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -254,6 +257,12 @@ func (s *Syncer) pass(ctx context.Context, progress func(done, total int)) error
 		s.m.lastFull.Set(float64(s.lastFull.Unix()))
 	}
 	s.mu.Unlock()
+	level := slog.LevelDebug
+	if total.Differed > 0 || failed > 0 {
+		level = slog.LevelInfo
+	}
+	s.log.Log(ctx, level, "anti-entropy pass done", "partitions", len(jobs), "failed", failed, "differed", total.Differed,
+		"received", total.Received, "sent", total.Sent, "unconverged", total.Unconverged, "took", time.Since(began).Round(time.Millisecond))
 	if failed > len(errs) {
 		errs = append(errs, fmt.Errorf("and %d more partitions failed", failed-len(errs)))
 	}

@@ -127,12 +127,19 @@ func (s *Syncer) syncWith(ctx context.Context, p uint8, peer cluster.NodeID, tab
 	if err != nil {
 		return outs, err
 	}
-	remote, err := sp.roots(ctx, tables, p)
+	remote, missing, err := sp.roots(ctx, tables, p)
 	if err != nil {
 		return outs, err
 	}
+	// A table the peer lacks (a node of an older version) fails the
+	// comparison once the others are done.
+	var lacking []string
 	var changed []int
 	for i, t := range tables {
+		if missing[i] {
+			lacking = append(lacking, t)
+			continue
+		}
 		outs[i].Compared = 1
 		if local[i] == remote[i] {
 			outs[i].converged = true
@@ -145,8 +152,12 @@ func (s *Syncer) syncWith(ctx context.Context, p uint8, peer cluster.NodeID, tab
 		}
 		changed = append(changed, i)
 	}
+	var errLacking error
+	if len(lacking) > 0 {
+		errLacking = fmt.Errorf("%w on the peer: %q", ErrUnknownTable, lacking)
+	}
 	if len(changed) == 0 {
-		return outs, nil
+		return outs, errLacking
 	}
 	// Check that the exchange made the trees equal.
 	names := make([]string, len(changed))
@@ -157,7 +168,7 @@ func (s *Syncer) syncWith(ctx context.Context, p uint8, peer cluster.NodeID, tab
 	if err != nil {
 		return outs, err
 	}
-	if remote, err = sp.roots(ctx, names, p); err != nil {
+	if remote, _, err = sp.roots(ctx, names, p); err != nil {
 		return outs, err
 	}
 	for j, i := range changed {
@@ -167,7 +178,7 @@ func (s *Syncer) syncWith(ctx context.Context, p uint8, peer cluster.NodeID, tab
 				"local_entries", local[j].Count, "peer_entries", remote[j].Count)
 		}
 	}
-	return outs, nil
+	return outs, errLacking
 }
 
 // differ walks down the parts of one table's partition tree that differ
@@ -288,6 +299,9 @@ func (d *differ) items(ctx context.Context, prefix []byte) error {
 		}
 		// Both lists are complete up to the smaller of their last khashes
 		// (when cut at the page size); the rest comes with the next page.
+		if (rMore && len(remote) == 0) || (lMore && len(local) == 0) {
+			return fmt.Errorf("items: an empty page with more to come")
+		}
 		var hi []byte
 		if rMore {
 			hi = remote[len(remote)-1].KHash[:]

@@ -186,25 +186,27 @@ type syncPeer struct {
 	c  Caller
 }
 
-// roots returns the root aggregates of partition p of tables on the peer.
-func (sp syncPeer) roots(ctx context.Context, tables []string, p uint8) ([]merkleAgg, error) {
+// roots returns the root aggregates of partition p of tables on the
+// peer; missing[i] tells that the peer has no table tables[i].
+func (sp syncPeer) roots(ctx context.Context, tables []string, p uint8) (aggs []merkleAgg, missing []bool, err error) {
 	res, err := call[syncRootsReq, syncRootsRes](ctx, sp.c, sp.id, MethodSyncRoots, syncRootsReq{Tables: tables, Partition: p})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(res.Roots) != len(tables) {
-		return nil, fmt.Errorf("%s from %s: %d roots for %d tables", MethodSyncRoots, sp.id.Short(), len(res.Roots), len(tables))
+		return nil, nil, fmt.Errorf("%s from %s: %d roots for %d tables", MethodSyncRoots, sp.id.Short(), len(res.Roots), len(tables))
 	}
-	out := make([]merkleAgg, len(tables))
+	aggs, missing = make([]merkleAgg, len(tables)), make([]bool, len(tables))
 	for i, w := range res.Roots {
 		if w.Missing {
-			return nil, fmt.Errorf("node %s: %w %q", sp.id.Short(), ErrUnknownTable, tables[i])
+			missing[i] = true
+			continue
 		}
-		if out[i], err = fromWireAgg(w); err != nil {
-			return nil, fmt.Errorf("%s from %s: %w", MethodSyncRoots, sp.id.Short(), err)
+		if aggs[i], err = fromWireAgg(w); err != nil {
+			return nil, nil, fmt.Errorf("%s from %s: %w", MethodSyncRoots, sp.id.Short(), err)
 		}
 	}
-	return out, nil
+	return aggs, missing, nil
 }
 
 // children returns the children of the nodes at prefixes

@@ -536,3 +536,50 @@ func deleteFirst(t testing.TB, l *Local, table string, p uint8, n int) {
 		}
 	}
 }
+
+func TestSyncTableMissingOnPeer(t *testing.T) {
+	c := newSyncCluster(t, 2, nil)
+	extra := counterSchema
+	extra.Name = "extra" // only on node 0, as after an upgrade of node 0 alone
+	mustTable(t, c.nodes[0].local, extra)
+	c.write(t, 0, entry("p", "k", 1, "v"))
+	p := HashPartitionKey([]byte("p")).Partition()
+	r, err := c.nodes[0].syncer.SyncPartition(context.Background(), p, c.ids)
+	if !errors.Is(err, ErrUnknownTable) {
+		t.Fatalf("sync with a peer lacking a table: %v, want ErrUnknownTable", err)
+	}
+	if r.Sent != 1 || c.differences(t, 0, 1) != 0 {
+		t.Fatalf("%+v: the tables both have were not synced", r)
+	}
+}
+
+func TestSyncDuringWrites(t *testing.T) {
+	c := newSyncCluster(t, 2, nil)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		// Writes to both nodes while node 1 syncs.
+		for i := range 200 {
+			for n := range 2 {
+				v, _ := encodeCounter(entry(fmt.Sprint("w", i%13), fmt.Sprint(i), uint64(n+1), fmt.Sprint("n", n)))
+				if _, err := c.nodes[n].local.Update(ctx, "counters", [][]byte{v}); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	for range 2 {
+		if err := c.nodes[1].syncer.FullSync(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.nodes[1].syncer.FullSync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.assertConverged(t)
+}
