@@ -29,6 +29,7 @@ type Options struct {
 	// metrics. Nil: /metrics answers 404.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger // nil: slog.Default()
+	Sites    SiteBackend  // nil: the site operations answer 501 (site.go)
 }
 
 // Server is the admin API's http.Handler. It is safe for concurrent use.
@@ -41,6 +42,7 @@ type Server struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	mux          *chi.Mux
+	sites        SiteBackend
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -61,6 +63,7 @@ func NewServer(o Options) (*Server, error) {
 		adminToken:   o.AdminToken,
 		metricsToken: o.MetricsToken,
 		log:          o.Logger,
+		sites:        o.Sites,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -109,7 +112,7 @@ type route struct {
 
 // routes is the whole API, in one table.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{http.MethodGet, "/health", "Health", authNone, s.health},
 		{http.MethodGet, "/metrics", "Metrics", authMetrics, s.serveMetrics},
 		{http.MethodGet, "/v2/GetNodeInfo", "GetNodeInfo", authAdmin, s.getNodeInfo},
@@ -143,7 +146,7 @@ func (s *Server) routes() []route {
 		// Go profiles, for operators chasing a slow or hungry node:
 		// go tool pprof -H "Authorization: Bearer $TOKEN" http://ADDR/debug/pprof/profile
 		{http.MethodGet, "/debug/pprof/*", "Pprof", authAdmin, servePprof},
-	}
+	}, s.siteRoutes()...)
 }
 
 // servePprof serves net/http/pprof's handlers behind the admin token.

@@ -62,6 +62,17 @@ func commands() []command {
 		{"bucket deny", "BUCKET", 1, "revoke --read/--write/--owner on a bucket from --key KEY", setupBucketDeny},
 		{"bucket website", "BUCKET", 1, "serve a bucket as a website (--allow) or stop (--deny)", setupBucketWebsite},
 		{"bucket delete", "BUCKET", 1, "delete an empty bucket (needs --yes)", setupBucketDelete},
+		{"bucket alias", "BUCKET NAME", 2, "give a bucket another global name (a custom domain)", setupBucketAlias},
+		{"bucket unalias", "BUCKET NAME", 2, "remove a global name of a bucket", setupBucketUnalias},
+
+		{"site deploy", "DIR SITE", 2, "deploy a directory to a site: changed files only, then one atomic switch", setupSiteDeploy},
+		{"site deploys", "SITE", 1, "list a site's deploys, newest first", setupSiteDeploys},
+		{"site publish", "SITE ID", 2, "make a deploy live", setupSitePublish},
+		{"site rollback", "SITE [ID]", 1, "make an earlier deploy live again (default: the one live before)", setupSiteRollback},
+		{"site domain add", "SITE DOMAIN", 2, "serve a site under a custom domain too", setupSiteDomainAdd},
+		{"site domain remove", "SITE DOMAIN", 2, "remove a custom domain of a site", setupSiteDomainRemove},
+		{"site domain list", "SITE", 1, "list a site's custom domains", setupSiteDomainList},
+		{"site retention", "SITE", 1, "set how many (--keep) and how old (--max-age) deploys a site keeps", setupSiteRetention},
 	}
 }
 
@@ -146,8 +157,11 @@ func parse(args []string) (*invocation, error) {
 	return &invocation{cmd: cmd, args: pos, opts: o, run: run}, nil
 }
 
-// variadic reports whether the last argument may be repeated.
-func (c *command) variadic() bool { return strings.HasSuffix(c.args, "...") }
+// variadic reports whether the last argument may be repeated (or, for
+// "[ID]", is optional).
+func (c *command) variadic() bool {
+	return strings.HasSuffix(c.args, "...") || strings.HasSuffix(c.args, "]")
+}
 
 func argsProblem(cmd *command, pos []string) string {
 	switch {

@@ -31,6 +31,8 @@ type node struct {
 	// s3 and web are served on s3_api.api_bind_addr and s3_web.bind_addr.
 	// Nil: that endpoint is not served.
 	s3, web http.Handler
+	// sites serves the admin API's site operations; nil: 501.
+	sites admin.SiteBackend
 	// run, if not nil, does the background work (RPC server, membership,
 	// anti-entropy, resync, scrub, TLS listeners on 80/443) until its
 	// context is cancelled, which runServer does after the HTTP servers
@@ -52,6 +54,7 @@ func buildNode(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*n
 		admin:    nd.Backend(),
 		registry: nd.Registry(),
 		s3:       nd.S3Handler(),
+		sites:    nd.Model(),
 		run:      func(ctx context.Context) error { return nd.Run(ctx, os.Stdout) },
 		close:    nd.Close,
 	}
@@ -118,6 +121,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger, hoo
 		MetricsToken: cfg.Admin.MetricsToken,
 		Registry:     n.registry,
 		Logger:       logger.With("component", "admin"),
+		Sites:        n.sites,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,35 @@
+package admin
+
+import (
+	"context"
+	"net/url"
+)
+
+// GetSite describes a site.
+func (c *Client) GetSite(ctx context.Context, name string) (SiteInfo, error) {
+	var out SiteInfo
+	err := c.do(ctx, "GetSite", url.Values{"name": {name}}, nil, &out)
+	return out, err
+}
+
+// SiteOp runs a site operation (PublishDeploy, RollbackSite,
+// AddSiteDomain, …) and returns the site after it.
+func (c *Client) SiteOp(ctx context.Context, op string, req SiteRequest) (SiteInfo, error) {
+	var out SiteInfo
+	err := c.do(ctx, op, nil, req, &out)
+	return out, err
+}
+
+// AddBucketAlias gives a bucket another global name.
+func (c *Client) AddBucketAlias(ctx context.Context, bucketID, alias string) (BucketInfo, error) {
+	var out BucketInfo
+	err := c.do(ctx, "AddBucketAlias", nil, BucketAliasRequest{BucketID: bucketID, GlobalAlias: alias}, &out)
+	return out, err
+}
+
+// RemoveBucketAlias removes a global name of a bucket.
+func (c *Client) RemoveBucketAlias(ctx context.Context, bucketID, alias string) (BucketInfo, error) {
+	var out BucketInfo
+	err := c.do(ctx, "RemoveBucketAlias", nil, BucketAliasRequest{BucketID: bucketID, GlobalAlias: alias}, &out)
+	return out, err
+}
