@@ -2,6 +2,7 @@ package table
 
 import (
 	"crypto/sha256"
+	"time"
 )
 
 // Entry is one row of a table. Merge must be commutative, associative and
@@ -31,6 +32,20 @@ type Schema[E Entry[E]] struct {
 	// replica reports the Stamp of the entry it held before merging a
 	// write (see Table.InsertStamped); without it replicas report 0.
 	Stamp func(E) uint64
+	// Compact, if set, returns a smaller form of e without what is older
+	// than before and can no longer change what the entry means (markers
+	// kept only to shadow late writes), and whether it dropped anything.
+	// The garbage collector (GC) applies it only once every holder of
+	// the partition stored the same value for longer than the GC delay,
+	// and replaces on each holder only a value still equal to it. It must
+	// be pure, and merging any entry into the compacted form must give
+	// what merging it into e gives, except for what is older than before
+	// (see GC for the argument).
+	Compact func(e E, before time.Time) (E, bool)
+	// KeepTombstones keeps the table's tombstones forever: the GC never
+	// deletes them (tables of few entries whose deletion must never be
+	// undone, such as access keys).
+	KeepTombstones bool
 }
 
 // PartitionHash is the hash of a partition key; its first byte is the

@@ -635,6 +635,9 @@ func (l *localImpl[E]) apply(tx *Tx, value []byte) (uint64, error) {
 	if err := l.t.local.put(tx.bolt, s.Name, b, key, oldRaw, enc); err != nil {
 		return 0, err
 	}
+	if err := l.noteGC(tx, key, merged, enc); err != nil {
+		return 0, err
+	}
 	if s.Updated != nil {
 		return prior, s.Updated(tx, old, merged)
 	}
