@@ -94,7 +94,8 @@ func (s *Syncer) syncPartition(ctx context.Context, p uint8, peers []cluster.Nod
 		inSync := true
 		var tr SyncResult
 		for i := range ps {
-			if errs[i] != nil || !outs[i][ti].converged {
+			// converged is set only once the trees were seen equal.
+			if !outs[i][ti].converged {
 				inSync = false
 			}
 			tr.add(outs[i][ti].SyncResult)
