@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -372,16 +373,35 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrIncompleteBody, true
 	case errors.Is(err, model.ErrNoSuchAccessKey):
 		return s3err.ErrInvalidAccessKeyID, true
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// Before quorum failures: a write that found every disk full is
+		// one, and the reason is what the client and operator need.
+		return s3err.ErrInsufficientStorage, true
 	case errors.Is(err, table.ErrQuorum):
 		return s3err.ErrServiceUnavailable, true
 	}
 	return s3err.ErrInternalError, false
 }
 
+// clientGone reports whether err comes from the client going away in the
+// middle of its request (its connection closed, its body cut short): the
+// client's failure, answered IncompleteBody (which it will not read) and
+// logged at info, not as a server error.
+func clientGone(r *http.Request, err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, r.Context().Err()) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
+}
+
 // writeError writes err as an S3 error document and logs internal errors.
 func (s *Server) writeError(w *countingWriter, r *http.Request, req *request, err error) {
 	e, known := toS3Error(err)
-	if !known || e.Status >= 500 {
+	if clientGone(r, err) {
+		e, known = s3err.ErrIncompleteBody, true
+		s.log.Info("S3 client went away mid-request", "request_id", req.id, "op", req.op, "bucket", req.bucketName, "key", req.key, "err", err)
+	} else if !known || e.Status >= 500 {
 		s.log.Error("S3 request failed", "request_id", req.id, "op", req.op, "bucket", req.bucketName, "key", req.key, "err", err)
 	} else {
 		s.log.Debug("S3 request refused", "request_id", req.id, "op", req.op, "code", e.Code, "err", err)
