@@ -70,6 +70,7 @@ type Syncer struct {
 	passTotal int
 	lastFull  time.Time
 	lastErrs  int
+	lastSkip  int
 	tables    map[string]*tableSyncState
 }
 
@@ -101,6 +102,9 @@ type SyncStatus struct {
 	// LastPassErrors counts the partitions of the last finished pass that
 	// failed.
 	LastPassErrors int
+	// LastPassSkipped counts the (partition, holder) pairs the last
+	// finished pass left out because the holder was down (Alive false).
+	LastPassSkipped int
 	// Tables, by name.
 	Tables []TableSyncStatus
 }
@@ -173,7 +177,9 @@ func (s *Syncer) Trigger() {
 }
 
 // FullSync makes one pass now (repair tables), calling progress (if set)
-// after each partition. It returns the partitions' errors.
+// after each partition. It returns the partitions' errors. Holders that
+// are down are left out, not failed: Status().LastPassSkipped counts
+// them.
 func (s *Syncer) FullSync(ctx context.Context, progress func(done, total int)) error {
 	return s.pass(ctx, progress)
 }
@@ -190,6 +196,7 @@ func (s *Syncer) pass(ctx context.Context, progress func(done, total int)) error
 	}
 	var jobs []job
 	held := [256]bool{}
+	skipped := 0
 	for p := range 256 {
 		holders := s.cfg.Holders(uint8(p))
 		if !slices.Contains(holders, s.cfg.Self) {
@@ -198,9 +205,14 @@ func (s *Syncer) pass(ctx context.Context, progress func(done, total int)) error
 		held[p] = true
 		var peers []cluster.NodeID
 		for _, h := range holders {
-			if h != s.cfg.Self && s.cfg.Alive(h) && !slices.Contains(peers, h) {
-				peers = append(peers, h)
+			if h == s.cfg.Self || slices.Contains(peers, h) {
+				continue
 			}
+			if !s.cfg.Alive(h) {
+				skipped++
+				continue
+			}
+			peers = append(peers, h)
 		}
 		if len(peers) > 0 {
 			jobs = append(jobs, job{uint8(p), peers})
@@ -251,7 +263,7 @@ func (s *Syncer) pass(ctx context.Context, progress func(done, total int)) error
 		}
 	}
 	s.mu.Lock()
-	s.lastErrs = failed
+	s.lastErrs, s.lastSkip = failed, skipped
 	if failed == 0 {
 		s.lastFull = time.Now()
 		s.m.lastFull.Set(float64(s.lastFull.Unix()))
@@ -354,7 +366,7 @@ func (s *Syncer) countSent(table string, sent int) {
 func (s *Syncer) Status() SyncStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SyncStatus{Running: s.passes > 0, PassDone: s.passDone, PassTotal: s.passTotal, LastFullSync: s.lastFull, LastPassErrors: s.lastErrs}
+	st := SyncStatus{Running: s.passes > 0, PassDone: s.passDone, PassTotal: s.passTotal, LastFullSync: s.lastFull, LastPassErrors: s.lastErrs, LastPassSkipped: s.lastSkip}
 	for _, name := range s.cfg.Local.Tables() {
 		ts := s.tableState(name)
 		st.Tables = append(st.Tables, TableSyncStatus{

@@ -270,6 +270,14 @@ func TestSyncThreeReplicas(t *testing.T) {
 	if got := metricValue(t, c.nodes[0].syncer.m.received.WithLabelValues("counters")); got != float64(r.Received) {
 		t.Fatalf("received metric %v, want %d", got, r.Received)
 	}
+	// A holder down is left out of a pass, and counted.
+	c.down[c.ids[2]] = true
+	if err := c.nodes[0].syncer.FullSync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.nodes[0].syncer.Status(); st.LastPassSkipped != 256 || st.LastPassErrors != 0 || st.LastFullSync.IsZero() {
+		t.Fatalf("status after a pass with a node down: %+v", st)
+	}
 }
 
 func TestSyncUnreachablePeer(t *testing.T) {
