@@ -46,8 +46,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 
-	mu   sync.Mutex
-	docs map[string]cachedDoc // by bucket id: the parsed website document
+	mu         sync.Mutex
+	docs       map[string]cachedDoc   // by bucket id: the parsed website document
+	rulesCache map[string]cachedRules // by bucket id: _redirects and _headers (rules.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -66,7 +67,7 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}}, nil
+	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}}, nil
 }
 
 // statusError is an error answered with an HTTP status and a short text.
@@ -122,7 +123,9 @@ func (s *Server) site(ctx context.Context, host string) (*site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bucket %q: website configuration: %w", name, err)
 	}
-	return &site{name: name, bucket: b, doc: c.doc, uploads: c.uploads}, nil
+	// A deploy's preview ("<id>--<site>") is read-only.
+	_, _, preview := model.ParsePreviewName(name)
+	return &site{name: name, bucket: b, doc: c.doc, uploads: c.uploads && !preview, deploy: isDeployBucket(b)}, nil
 }
 
 // HasSite reports whether host names a bucket with website access, that
@@ -206,11 +209,17 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, st *site) error {
 	if err != nil {
 		return err
 	}
+	st.path = "/" + key
+	if st.rules, err = s.rules(r.Context(), st.name, st.bucket.ID); err != nil {
+		return err
+	}
 	rt, err := resolve(r.Context(), s.store, st, r, key)
 	if err != nil {
 		return err
 	}
 	switch {
+	case rt.status == 0 && rt.code == http.StatusNotFound:
+		return s.serveWithStatus(w, r, st, rt.key, rt.v, http.StatusNotFound)
 	case rt.status == 0:
 		return s.serveObject(w, r, st, rt.key, rt.v)
 	case rt.status == http.StatusNotFound:
@@ -252,6 +261,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, k
 		h.Set("Content-Type", ctype)
 		h.Set("Content-Encoding", coding)
 	}
+	s.siteHeaders(h, st, key, ctype)
 	s3.SetCORSHeaders(w, r, st.bucket)
 	out, rng := httpobject.Plan(r, body.Meta.ETag, modTime(body), body.Meta.Size)
 	switch out {
@@ -300,13 +310,32 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, st *site) erro
 	if v == nil || v.Meta.Headers[redirectHeader] != "" {
 		return errNotFound
 	}
+	return s.serveWithStatus(w, r, st, key, *v, http.StatusNotFound)
+}
+
+// serveWithStatus sends object v, stored under key, whole as the body of
+// an answer with status (an error document: no validators).
+func (s *Server) serveWithStatus(w http.ResponseWriter, r *http.Request, st *site, key string, v model.ObjectVersion, status int) error {
 	h := w.Header()
-	s3.SetObjectHeaders(h, *v, DefaultContentType(key))
+	ctype := DefaultContentType(key)
+	s3.SetObjectHeaders(h, v, ctype)
 	for _, name := range []string{redirectHeader, "ETag", "Last-Modified"} {
 		h.Del(name)
 	}
+	s.siteHeaders(h, st, key, h.Get("Content-Type"))
 	s3.SetCORSHeaders(w, r, st.bucket)
-	return s.write(&statusWriter{ResponseWriter: w, status: http.StatusNotFound}, r, st, key, *v, httpobject.Full, httpobject.Range{Length: v.Meta.Size})
+	return s.write(&statusWriter{ResponseWriter: w, status: status}, r, st, key, v, httpobject.Full, httpobject.Range{Length: v.Meta.Size})
+}
+
+// siteHeaders adds the _headers rules matching the request path and, on a
+// deploy, the default Cache-Control of a file that has none.
+func (s *Server) siteHeaders(h http.Header, st *site, key, ctype string) {
+	st.rules.headers.Apply(st.path, h)
+	if st.deploy && h.Get("Cache-Control") == "" {
+		if cc := defaultCacheControl(key, ctype); cc != "" {
+			h.Set("Cache-Control", cc)
+		}
+	}
 }
 
 // statusWriter replaces the status an inner writer sends (an error

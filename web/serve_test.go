@@ -230,6 +230,9 @@ func TestLookupCost(t *testing.T) {
 		{"/x.narinfo", "gzip", 3},              // missing: key, key/index.html, error document
 		{"/about/", "", 1},                     // folder index
 	}
+	// The first request of a site reads its rules files (_redirects,
+	// _headers); later ones use the parsed rules for a while.
+	f.do("GET", "blog.web.localhost", "/", nil)
 	for _, c := range cases {
 		before := f.store.headCount()
 		f.do("GET", "blog.web.localhost", c.path, nil, "Accept-Encoding", c.accept)

@@ -20,6 +20,9 @@ type site struct {
 	bucket  model.Bucket
 	doc     *bucketconfig.Website
 	uploads bool // HTTP PUT enabled (bucketconfig.UploadsElement)
+	deploy  bool // a site's deploy: the site defaults apply (rules.go)
+	rules   siteRules
+	path    string // the request path ("/" + key), for _headers
 }
 
 // route is what a GET or HEAD of a key on a site answers.
@@ -30,18 +33,24 @@ type route struct {
 	location string
 	key      string
 	v        model.ObjectVersion
+	// code is the status object v is served with (0: 200, or 404 for a
+	// _redirects rule with status 404).
+	code int
 }
 
 // resolve applies the S3 website rules to key, in S3's order:
 //
 //  1. RedirectAllRequestsTo sends everything elsewhere;
 //  2. routing rules without an error condition, on the requested key;
-//  3. the key itself, or key + index document for "" and "dir/"; a found
-//     object with x-amz-website-redirect-location redirects (301);
-//  4. "dir" without an object but with "dir/<index>" redirects to "dir/"
+//  3. forced _redirects rules ("200!", "301!"...);
+//  4. the key itself, or key + index document for "" and "dir/"; a found
+//     object with x-amz-website-redirect-location redirects (301); the
+//     rules files themselves are never found;
+//  5. "dir" without an object but with "dir/<index>" redirects to "dir/"
 //     (302, the query string kept);
-//  5. routing rules with HttpErrorCodeReturnedEquals 404;
-//  6. otherwise 404 (the caller serves the error document).
+//  6. the other _redirects rules (the first that matches);
+//  7. routing rules with HttpErrorCodeReturnedEquals 404;
+//  8. otherwise 404 (the caller serves the error document).
 func resolve(ctx context.Context, st Store, s *site, r *http.Request, key string) (route, error) {
 	doc := s.doc
 	if ra := doc.RedirectAllRequestsTo; ra != nil {
@@ -54,13 +63,21 @@ func resolve(ctx context.Context, st Store, s *site, r *http.Request, key string
 	if doc.IndexDocument != nil && doc.IndexDocument.Suffix != "" {
 		index = doc.IndexDocument.Suffix
 	}
+	if m, ok := s.rules.redirects.Match("/"+key, true); ok {
+		if rt, ok, err := applyRedirect(ctx, st, s, r, m, index); err != nil || ok {
+			return rt, err
+		}
+	}
 	lookup := key
 	if key == "" || strings.HasSuffix(key, "/") {
 		lookup = key + index
 	}
-	v, err := head(ctx, st, s.bucket.ID, lookup)
-	if err != nil {
-		return route{}, err
+	var v *model.ObjectVersion
+	if !isRulesFile(lookup) {
+		var err error
+		if v, err = head(ctx, st, s.bucket.ID, lookup); err != nil {
+			return route{}, err
+		}
 	}
 	if v != nil {
 		if loc := v.Meta.Headers[redirectHeader]; loc != "" {
@@ -75,6 +92,11 @@ func resolve(ctx context.Context, st Store, s *site, r *http.Request, key string
 		}
 		if dir != nil {
 			return route{status: http.StatusFound, location: redirectURL(r, "", "", key+"/", r.URL.RawQuery)}, nil
+		}
+	}
+	if m, ok := s.rules.redirects.Match("/"+key, false); ok {
+		if rt, ok, err := applyRedirect(ctx, st, s, r, m, index); err != nil || ok {
+			return rt, err
 		}
 	}
 	if t, ok := doc.MatchRule(key, http.StatusNotFound); ok {
