@@ -111,4 +111,3 @@ func TestFingerprinted(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
