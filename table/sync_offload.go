@@ -91,7 +91,7 @@ func (s *Syncer) deletePartition(ctx context.Context, p uint8, tables []string, 
 	deleted := 0
 	for i, t := range tables {
 		exp := expected[i]
-		for exp.Count > 0 {
+		for done := false; !done; {
 			if err := ctx.Err(); err != nil {
 				return deleted, false, err
 			}
@@ -108,6 +108,10 @@ func (s *Syncer) deletePartition(ctx context.Context, p uint8, tables []string, 
 				}
 				if cur != exp {
 					changed = true
+					return nil
+				}
+				if cur.Count == 0 {
+					done = true // nothing (left) to delete, and nothing came
 					return nil
 				}
 				b := tx.Bucket([]byte(t))

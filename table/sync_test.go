@@ -591,3 +591,30 @@ func TestSyncDuringWrites(t *testing.T) {
 	}
 	c.assertConverged(t)
 }
+
+func TestOffloadStopsWhenThePartitionChanges(t *testing.T) {
+	c := newSyncCluster(t, 2, nil)
+	c.write(t, 0, entry("p", "1", 1, "v"), entry("p", "2", 1, "v"))
+	p := HashPartitionKey([]byte("p")).Partition()
+	s := c.nodes[0].syncer
+	handed, _, err := c.nodes[0].local.merkleRoots([]string{"counters"}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A write after the hand-over: nothing is deleted.
+	c.write(t, 0, entry("p", "3", 1, "late"))
+	n, changed, err := s.deletePartition(context.Background(), p, []string{"counters"}, handed)
+	if err != nil || !changed || n != 0 {
+		t.Fatalf("delete after a late write: %d deleted, changed %v, %v", n, changed, err)
+	}
+	// Offload hands the late write over too, then deletes everything.
+	if err := s.Offload(context.Background(), p, c.ids); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, _ := c.nodes[1].local.MerkleRoot("counters", p); n != 3 {
+		t.Fatalf("node 1 holds %d entries, want 3", n)
+	}
+	if _, n, _ := c.nodes[0].local.MerkleRoot("counters", p); n != 0 {
+		t.Fatalf("node 0 kept %d entries", n)
+	}
+}
