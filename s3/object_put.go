@@ -103,6 +103,11 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, req *requ
 	}
 	res := deleteResult{Xmlns: s3NS}
 	for _, o := range del.Objects {
+		if o.VersionID != "" && o.VersionID != nullVersion {
+			res.Errors = append(res.Errors, deleteErrorItem{Key: o.Key, VersionID: o.VersionID, Code: "NoSuchVersion",
+				Message: "The specified version does not exist: buckets are not versioned, the only version id is \"null\"."})
+			continue
+		}
 		if err := s.model.DeleteObject(r.Context(), req.bucket.ID, o.Key); err != nil {
 			e, _ := toS3Error(err)
 			s.log.Warn("delete in DeleteObjects failed", "request_id", req.id, "key", o.Key, "err", err)
@@ -110,7 +115,7 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, req *requ
 			continue
 		}
 		if !del.Quiet {
-			res.Deleted = append(res.Deleted, deletedItem{Key: o.Key})
+			res.Deleted = append(res.Deleted, deletedItem{Key: o.Key, VersionID: o.VersionID})
 		}
 	}
 	return writeXML(w, http.StatusOK, res)

@@ -25,6 +25,7 @@ const (
 	OpDeleteBucketCors        Operation = "DeleteBucketCors"
 	OpListObjects             Operation = "ListObjects"
 	OpListObjectsV2           Operation = "ListObjectsV2"
+	OpListObjectVersions      Operation = "ListObjectVersions"
 	OpListMultipartUploads    Operation = "ListMultipartUploads"
 	OpDeleteObjects           Operation = "DeleteObjects"
 	OpPostObject              Operation = "PostObject"
@@ -88,6 +89,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpListMultipartUploads
 			case has("acl"):
 				return OpGetBucketAcl
+			case has("versions"):
+				return OpListObjectVersions
 			case q.Get("list-type") == "2":
 				return OpListObjectsV2
 			}
@@ -197,7 +200,7 @@ func (op Operation) access() access {
 	switch op {
 	case OpListBuckets, OpCreateBucket, OpPostObject, OpPreflight, OpUnsupported, OpInvalid:
 		return accessNone
-	case OpHeadBucket, OpGetBucketLocation, OpGetBucketVersioning, OpGetBucketAcl, OpListObjects, OpListObjectsV2,
+	case OpHeadBucket, OpGetBucketLocation, OpGetBucketVersioning, OpGetBucketAcl, OpListObjects, OpListObjectsV2, OpListObjectVersions,
 		OpListMultipartUploads, OpGetObject, OpHeadObject, OpGetObjectAcl, OpGetObjectTagging, OpListParts,
 		OpGetBucketWebsite, OpGetBucketCors:
 		return accessRead

@@ -173,6 +173,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req *request) er
 	if err := rejectProtection(r.Header); err != nil {
 		return err
 	}
+	if req.key != "" {
+		if err := checkVersionID(r); err != nil {
+			return err
+		}
+	}
 	return s.dispatch(w, r, req)
 }
 
@@ -209,6 +214,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 		return s.deleteBucketCors(w, r, req)
 	case OpListObjects, OpListObjectsV2:
 		return s.listObjects(w, r, req)
+	case OpListObjectVersions:
+		return s.listObjectVersions(w, r, req)
 	case OpListMultipartUploads:
 		return s.listMultipartUploads(w, r, req)
 	case OpDeleteObjects:
