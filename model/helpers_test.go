@@ -15,6 +15,7 @@ import (
 
 type testEnv struct {
 	m      *Model
+	db     *storage.DB
 	local  *table.Local
 	blocks *storage.BlockStore
 	refs   *storage.RefCounts
@@ -59,5 +60,5 @@ func openTestModel(t testing.TB, dir string, now func() time.Time) testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testEnv{m: m, local: local, blocks: bs, refs: refs, close: closeDB}
+	return testEnv{m: m, db: db, local: local, blocks: bs, refs: refs, close: closeDB}
 }

@@ -115,18 +115,18 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs, locker: locker}
 	var err error
 	clearKeys := func(*table.Tx, *Key, Key) error { m.keyCache.clear(); return nil }
-	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key], Updated: clearKeys}, local, placement, table.Options[Key]{}); err != nil {
+	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key], Updated: clearKeys, KeepTombstones: true}, local, placement, table.Options[Key]{}); err != nil {
 		return nil, err
 	}
 	clearBuckets := func(*table.Tx, *Bucket, Bucket) error { m.bucketCache.clear(); return nil }
-	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeEntry[Bucket], Decode: decodeEntry[Bucket], Updated: clearBuckets}, local, placement, table.Options[Bucket]{}); err != nil {
+	if m.buckets, err = table.New(table.Schema[Bucket]{Name: "buckets", Encode: encodeEntry[Bucket], Decode: decodeEntry[Bucket], Updated: clearBuckets, KeepTombstones: true}, local, placement, table.Options[Bucket]{}); err != nil {
 		return nil, err
 	}
 	clearAliases := func(*table.Tx, *Alias, Alias) error { m.bucketCache.clear(); return nil }
 	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeEntry[Alias], Decode: decodeEntry[Alias], Updated: clearAliases}, local, placement, table.Options[Alias]{}); err != nil {
 		return nil, err
 	}
-	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], Updated: objectUpdated, Stamp: Object.MaxTS},
+	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], Updated: objectUpdated, Stamp: Object.MaxTS, Compact: compactObject},
 		local, placement, table.Options[Object]{Filters: map[string]func(Object) bool{
 			filterVisible: func(o Object) bool { _, ok := o.Visible(); return ok },
 			filterUploads: func(o Object) bool { return len(o.Uploads()) > 0 },

@@ -22,9 +22,9 @@ const (
 // that missed the change cannot bring an old state back. A marker keeps
 // only what releasing its data needs (uuid, timestamp, state, multipart
 // flag, data ids and listed blocks): no metadata, no inline bytes. Merge
-// never drops a marker; removing old ones is a garbage collection agreed
-// by every replica of the partition (not done yet), so an object
-// overwritten again and again grows by one small marker per overwrite.
+// never drops a marker; the table GC removes old ones once every replica
+// of the partition agrees (compactObject, in compact.go), and deletes an
+// object entry that is only a tombstone.
 
 // ObjectMeta is what S3 returns about an object version.
 type ObjectMeta struct {
