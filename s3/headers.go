@@ -56,8 +56,8 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 	if size > maxUserMetadata {
 		return nil, s3err.WithMessage(s3err.ErrMetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size (%d bytes).", maxUserMetadata)
 	}
-	if sc := h.Get("X-Amz-Storage-Class"); sc != "" && sc != "STANDARD" {
-		return nil, s3err.WithMessage(s3err.ErrInvalidStorageClass, "The storage class %q is not supported: garage-web stores every object as STANDARD.", sc)
+	if err := setStorageClass(out, h); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -67,7 +67,7 @@ func parseMax(q url.Values, name string, def int) (int, error) {
 }
 
 func (s *Server) objectItem(key string, v model.ObjectVersion, e listEncoder, withOwner bool, req *request) objectItem {
-	it := objectItem{Key: e.enc(key), LastModified: iso8601(msTime(v.TS)), ETag: `"` + v.Meta.ETag + `"`, Size: v.Meta.Size, StorageClass: "STANDARD"}
+	it := objectItem{Key: e.enc(key), LastModified: iso8601(msTime(v.TS)), ETag: `"` + v.Meta.ETag + `"`, Size: v.Meta.Size, StorageClass: storageClassOf(v)}
 	for alg := range v.Meta.Checksums {
 		it.ChecksumAlgorithm = alg
 		it.ChecksumType = v.Meta.ChecksumType

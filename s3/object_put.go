@@ -170,10 +170,13 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, req *request
 	if err != nil {
 		return err
 	}
-	headers := src.Meta.Headers
+	var headers map[string]string
 	switch strings.ToUpper(r.Header.Get("X-Amz-Metadata-Directive")) {
 	case "", "COPY":
-		if srcBucket.ID == req.bucket.ID && srcKey == req.key {
+		if headers, err = copiedHeaders(src.Meta.Headers, r.Header); err != nil {
+			return err
+		}
+		if srcBucket.ID == req.bucket.ID && srcKey == req.key && storageClassOf(src) == storageClassOf(model.ObjectVersion{Meta: &model.ObjectMeta{Headers: headers}}) {
 			return s3err.WithMessage(s3err.ErrInvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
