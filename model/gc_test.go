@@ -185,3 +185,82 @@ func TestChurnDoesNotGrowTheDatabase(t *testing.T) {
 		t.Fatalf("entries left: %v", got)
 	}
 }
+
+// TestGCKeepsSharedBlockCounts deletes one of two objects sharing a block:
+// collecting the deleted one's reference tombstone does not touch the
+// count the live one holds.
+func TestGCKeepsSharedBlockCounts(t *testing.T) {
+	e := newTestModel(t)
+	g := newTestGC(t, e)
+	ctx := context.Background()
+	data := partData(7, 20<<10) // one block, listed in the entry
+	put(t, e.m, "b", "a", data)
+	put(t, e.m, "b", "b", data)
+	e.drain(t)
+	if nb, _, _ := e.refs.Stats(); nb != 1 {
+		t.Fatalf("%d blocks referenced, want 1 shared", nb)
+	}
+	if err := e.m.DeleteObject(ctx, "b", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.gcAll(t, g); st.Collected < 2 { // the object and its block reference
+		t.Fatalf("stats %+v", st)
+	}
+	if got := e.stored(t, "blockrefs"); got["blockrefs"] != 1 {
+		t.Fatalf("block references left: %v, want the live one", got)
+	}
+	if nb, _, _ := e.refs.Stats(); nb != 1 {
+		t.Fatalf("%d blocks referenced after GC, want 1", nb)
+	}
+	if got, err := readAll(t, e.m, "b", "b"); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read of the live object: %d bytes, %v", len(got), err)
+	}
+	if err := e.m.DeleteObject(ctx, "b", "b"); err != nil {
+		t.Fatal(err)
+	}
+	e.gcAll(t, g)
+	if nb, _, _ := e.refs.Stats(); nb != 0 {
+		t.Fatalf("%d blocks referenced after deleting both", nb)
+	}
+}
+
+// TestGCCollectsUploadsAndCertFiles: a completed then deleted multipart
+// object, an aborted upload and deleted certificate files leave nothing.
+func TestGCCollectsUploadsAndCertFiles(t *testing.T) {
+	e := newTestModel(t)
+	g := newTestGC(t, e)
+	ctx := context.Background()
+	up, err := e.m.CreateUpload(ctx, "b", "mp", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := uploadParts(t, e.m, "b", "mp", up, 3)
+	if _, err := e.m.CompleteUpload(ctx, "b", "mp", up, list, WriteConditions{}); err != nil {
+		t.Fatal(err)
+	}
+	ab, err := e.m.CreateUpload(ctx, "b", "ab", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadParts(t, e.m, "b", "ab", ab, 2)
+	if err := e.m.AbortUpload(ctx, "b", "ab", ab); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.DeleteObject(ctx, "b", "mp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.PutCertFile(ctx, "acme/site/cert", []byte("pem")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.DeleteCertFiles(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	e.gcAll(t, g)
+	e.gcAll(t, g) // what the first pass's queue work deleted
+	got := e.stored(t, "objects", "parts", "blocklists", "blockrefs", "certfiles")
+	for name, n := range got {
+		if n != 0 {
+			t.Fatalf("entries left after GC: %v (%s)", got, name)
+		}
+	}
+}
