@@ -36,6 +36,7 @@ const (
 	OpDeleteObject            Operation = "DeleteObject"
 	OpGetObjectAcl            Operation = "GetObjectAcl"
 	OpGetObjectTagging        Operation = "GetObjectTagging"
+	OpGetObjectAttributes     Operation = "GetObjectAttributes"
 	OpCreateMultipartUpload   Operation = "CreateMultipartUpload"
 	OpUploadPart              Operation = "UploadPart"
 	OpUploadPartCopy          Operation = "UploadPartCopy"
@@ -143,6 +144,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 			return OpGetObjectAcl
 		case has("tagging"):
 			return OpGetObjectTagging
+		case has("attributes"):
+			return OpGetObjectAttributes
 		}
 	case http.MethodPut:
 		switch {
@@ -201,7 +204,7 @@ func (op Operation) access() access {
 	case OpListBuckets, OpCreateBucket, OpPostObject, OpPreflight, OpUnsupported, OpInvalid:
 		return accessNone
 	case OpHeadBucket, OpGetBucketLocation, OpGetBucketVersioning, OpGetBucketAcl, OpListObjects, OpListObjectsV2, OpListObjectVersions,
-		OpListMultipartUploads, OpGetObject, OpHeadObject, OpGetObjectAcl, OpGetObjectTagging, OpListParts,
+		OpListMultipartUploads, OpGetObject, OpHeadObject, OpGetObjectAcl, OpGetObjectTagging, OpGetObjectAttributes, OpListParts,
 		OpGetBucketWebsite, OpGetBucketCors:
 		return accessRead
 	case OpDeleteBucket, OpPutBucketWebsite, OpDeleteBucketWebsite, OpPutBucketCors, OpDeleteBucketCors:

@@ -200,6 +200,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 		return s.getACL(w, req)
 	case OpGetObjectTagging:
 		return s.getObjectTagging(w, r, req)
+	case OpGetObjectAttributes:
+		return s.getObjectAttributes(w, r, req)
 	case OpPutBucketWebsite:
 		return s.putBucketWebsite(w, r, req)
 	case OpGetBucketWebsite:

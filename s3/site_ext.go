@@ -115,6 +115,7 @@ func (s *Server) siteExtension(w http.ResponseWriter, r *http.Request, req *requ
 	case "create":
 		st, err := s.model.CreateDeploy(ctx, site, k.ID, in.Message)
 		if err != nil {
+			s.log.Warn("DEBUG create", "err", err)
 			return siteError(err)
 		}
 		d, out.Bucket, out.Base = st.Deploy, st.Bucket, st.Base
@@ -141,6 +142,7 @@ func (s *Server) siteExtension(w http.ResponseWriter, r *http.Request, req *requ
 		return s3err.WithMessage(s3err.ErrInvalidArgument, "Unknown site operation %q.", op)
 	}
 	if err != nil {
+		s.log.Warn("DEBUG site op", "op", op, "err", err)
 		return siteError(err)
 	}
 	if d.ID != "" {
