@@ -99,3 +99,18 @@ func signedHead(t *testing.T, k Key, addr, path string, size int) http.Header {
 	}
 	return req.Header
 }
+
+// TestExpectContinueOtherEndpoints: the web and admin endpoints answer an
+// early refusal of a 100-continue request at once too.
+func TestExpectContinueOtherEndpoints(t *testing.T) {
+	n := startNode(t)
+	for name, addr := range map[string]string{"web": n.WebAddr, "admin": n.AdminAddr} {
+		t.Run(name, func(t *testing.T) {
+			resp := sendExpectContinue(t, addr, http.MethodPut, "/some/key", 1000, nil)
+			resp.Body.Close()
+			if resp.StatusCode < 400 {
+				t.Fatalf("unauthenticated PUT on the %s endpoint: %s, want a refusal", name, resp.Status)
+			}
+		})
+	}
+}
