@@ -111,11 +111,11 @@ func (s *Server) siteExtension(w http.ResponseWriter, r *http.Request, req *requ
 	}
 	out := SiteResponse{Site: site}
 	var d model.Deploy
+	err = nil
 	switch op {
 	case "create":
 		st, err := s.model.CreateDeploy(ctx, site, k.ID, in.Message)
 		if err != nil {
-			s.log.Warn("DEBUG create", "err", err)
 			return siteError(err)
 		}
 		d, out.Bucket, out.Base = st.Deploy, st.Bucket, st.Base
@@ -142,7 +142,6 @@ func (s *Server) siteExtension(w http.ResponseWriter, r *http.Request, req *requ
 		return s3err.WithMessage(s3err.ErrInvalidArgument, "Unknown site operation %q.", op)
 	}
 	if err != nil {
-		s.log.Warn("DEBUG site op", "op", op, "err", err)
 		return siteError(err)
 	}
 	if d.ID != "" {
