@@ -124,6 +124,13 @@ type GC struct {
 // transaction reads.
 const gcBatch = 1000
 
+// A group (the items of one partition sent in one RPC per holder and
+// step) holds at most gcGroupItems items and about gcGroupBytes of values.
+const (
+	gcGroupItems = 256
+	gcGroupBytes = 4 << 20
+)
+
 // gcCallTimeout bounds one step's RPC to a holder.
 const gcCallTimeout = 30 * time.Second
 
@@ -276,6 +283,7 @@ type gcGroup struct {
 	items []gcItem
 	todos []gcTodo
 	raws  [][]byte
+	size  int // bytes of raws and items' values
 }
 
 // process plans a chunk of due items and carries out the plan partition
@@ -283,8 +291,9 @@ type gcGroup struct {
 func (g *GC) process(ctx context.Context, chunk []gcPending, now, before time.Time) (GCStats, error) {
 	var stats GCStats
 	var drop, later []gcTodo
-	groups := map[string]*gcGroup{}
-	var order []string
+	groups := map[string]*gcGroup{} // the group being filled, by partition
+	var order []*gcGroup
+	seen := map[string]bool{}
 	for _, p := range chunk {
 		it := p.todo
 		if p.raw == nil {
@@ -320,17 +329,23 @@ func (g *GC) process(ctx context.Context, chunk []gcPending, now, before time.Ti
 			drop = append(drop, it)
 			continue
 		}
+		if sk := it.table + "\x00" + string(it.key); seen[sk] {
+			drop = append(drop, it) // the same value twice in one chunk
+			continue
+		} else {
+			seen[sk] = true
+		}
 		gk := fmt.Sprintf("%s\x00%d", it.table, it.key[0])
 		grp, ok := groups[gk]
+		if ok && (len(grp.items) >= gcGroupItems || grp.size+len(p.raw)+len(enc) > gcGroupBytes) {
+			ok = false // one RPC of bounded size: start another
+		}
 		if !ok {
 			grp = &gcGroup{table: it.table, part: it.key[0]}
 			groups[gk] = grp
-			order = append(order, gk)
+			order = append(order, grp)
 		}
-		if slices.ContainsFunc(grp.items, func(x gcItem) bool { return bytes.Equal(x.Key, it.key) }) {
-			drop = append(drop, it) // the same value twice in one pass
-			continue
-		}
+		grp.size += len(p.raw) + len(enc)
 		grp.items = append(grp.items, gcItem{Key: it.key, Hash: bytes.Clone(it.hash[:]), Value: enc})
 		grp.todos = append(grp.todos, it)
 		grp.raws = append(grp.raws, p.raw)
@@ -354,8 +369,8 @@ func (g *GC) process(ctx context.Context, chunk []gcPending, now, before time.Ti
 	}); err != nil {
 		return stats, fmt.Errorf("update GC to-do list: %w", err)
 	}
-	for _, gk := range order {
-		st, err := g.collect(ctx, groups[gk])
+	for _, grp := range order {
+		st, err := g.collect(ctx, grp)
 		stats.add(st)
 		if err != nil {
 			return stats, err

@@ -336,3 +336,26 @@ func TestGCCompactsOnEveryHolder(t *testing.T) {
 		t.Fatalf("node 2 b = %v: its own change must stay", m.Marks)
 	}
 }
+
+func TestGCSplitsLargePartitions(t *testing.T) {
+	c := newGCCluster(t)
+	const n = 2*gcGroupItems + 10 // several RPCs for one partition
+	var vs [][]byte
+	for i := range n {
+		v, _ := encodeCounter(counter{PK: "p", SK: fmt.Sprint("k", i), V: crdt.NewLWW(2, "")})
+		vs = append(vs, v)
+	}
+	for _, l := range c.locals {
+		if _, err := l.Update(context.Background(), "counters", vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := mustCollect(t, c.gcs[1], time.Now().Add(2*testGCDelay)); st.Collected != n || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	for i := range n {
+		if got := c.present(t, "p", fmt.Sprint("k", i)); got[0] || got[1] || got[2] {
+			t.Fatalf("k%d left: %v", i, got)
+		}
+	}
+}
