@@ -19,9 +19,14 @@ import (
 // ClusterOptions describe the cluster a test wants; zero values are the
 // defaults.
 type ClusterOptions struct {
-	Nodes    int      // storage nodes; default 3
-	Gateways int      // gateway nodes (no capacity) in front of them
-	Zones    []string // zone of storage node i; default z0, z1, ...
+	Nodes    int // storage nodes; default 3
+	Gateways int // gateway nodes (no capacity) in front of them
+	// Spares are nodes started and connected like the others but left out
+	// of the first layout (for layout-change tests to assign later).
+	Spares int
+	// Zones is the zone of storage node i, then of spare j at index
+	// Nodes+j; default z0, z1, ...
+	Zones []string
 	// ReplicationFactor is 1, 2 or 3; default 3.
 	ReplicationFactor int
 	// ConsistencyMode for every node; "" is consistent.
@@ -33,6 +38,9 @@ type ClusterOptions struct {
 	// port (TCP and UDP): peers reach the node through it, each direction
 	// delayed by Latency, so a round trip to a node costs 2*Latency more.
 	Latency time.Duration
+	// Configure, if set, edits every node's config before its first start
+	// (e.g. short background-work delays).
+	Configure func(*nodeConfig)
 }
 
 // Cluster is a running test cluster.
@@ -46,9 +54,11 @@ type Cluster struct {
 	layoutV int
 }
 
-// Storage is the storage nodes, Gateways the gateway nodes.
+// Storage is the storage nodes of the first layout, Gateways the gateway
+// nodes, Spares the nodes outside the first layout.
 func (c *Cluster) Storage() []*Node  { return c.Nodes[:c.opts.Nodes] }
-func (c *Cluster) Gateways() []*Node { return c.Nodes[c.opts.Nodes:] }
+func (c *Cluster) Gateways() []*Node { return c.Nodes[c.opts.Nodes : c.opts.Nodes+c.opts.Gateways] }
+func (c *Cluster) Spares() []*Node   { return c.Nodes[c.opts.Nodes+c.opts.Gateways:] }
 
 // nodeIDPattern is "ID@ADDR" as `node id` prints it.
 var nodeIDPattern = regexp.MustCompile(`\b([0-9a-f]{64})@(\S+)`)
@@ -62,11 +72,11 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	if opts.ReplicationFactor == 0 {
 		opts.ReplicationFactor = 3
 	}
-	for i := len(opts.Zones); i < opts.Nodes; i++ {
+	for i := len(opts.Zones); i < opts.Nodes+opts.Spares; i++ {
 		opts.Zones = append(opts.Zones, fmt.Sprintf("z%d", i))
 	}
 	c := &Cluster{Secret: randHex(32), opts: opts}
-	total := opts.Nodes + opts.Gateways
+	total := opts.Nodes + opts.Gateways + opts.Spares
 
 	// Cleanup order (LIFO): processes first (log tails printed while the
 	// directory still exists), then proxies, then namespaces, then files.
@@ -87,7 +97,7 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	ips := make([]string, total)
 	if opts.Netns {
 		for i := range ips {
-			ip, err := c.Net.AddHost(hostName(i, opts.Nodes))
+			ip, err := c.Net.AddHost(hostName(i, opts))
 			must(t, err)
 			ips[i] = ip
 		}
@@ -95,9 +105,12 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 		copy(ips, loopbackAddrs(t, total))
 	}
 	for i := 0; i < total; i++ {
-		name := hostName(i, opts.Nodes)
+		name := hostName(i, opts)
 		ip := ips[i]
 		cfg := c.baseConfig(filepath.Join(root, name), ip)
+		if opts.Configure != nil {
+			opts.Configure(&cfg)
+		}
 		if opts.Latency > 0 {
 			pub := net.JoinHostPort(ip, strconv.Itoa(portRPCProx))
 			p, err := newDelayProxy(name, pub, cfg.RPCBindAddr, opts.Latency)
@@ -113,9 +126,14 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 		}
 		n, err := newNode(name, filepath.Join(root, name), cfg, ns, dial)
 		must(t, err)
-		n.Gateway = i >= opts.Nodes
-		if !n.Gateway {
+		switch {
+		case i < opts.Nodes:
 			n.Zone = opts.Zones[i]
+		case i < opts.Nodes+opts.Gateways:
+			n.Gateway = true
+		default:
+			n.Spare = true
+			n.Zone = opts.Zones[i-opts.Gateways]
 		}
 		c.Nodes = append(c.Nodes, n)
 	}
@@ -128,11 +146,14 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	return c
 }
 
-func hostName(i, storage int) string {
-	if i < storage {
+func hostName(i int, opts ClusterOptions) string {
+	switch {
+	case i < opts.Nodes:
 		return fmt.Sprintf("n%d", i)
+	case i < opts.Nodes+opts.Gateways:
+		return fmt.Sprintf("gw%d", i-opts.Nodes)
 	}
-	return fmt.Sprintf("gw%d", i-storage)
+	return fmt.Sprintf("s%d", i-opts.Nodes-opts.Gateways)
 }
 
 func (c *Cluster) baseConfig(dir, ip string) nodeConfig {
@@ -158,8 +179,11 @@ func (c *Cluster) describe() string {
 	var parts []string
 	for _, n := range c.Nodes {
 		role := "zone " + n.Zone
-		if n.Gateway {
+		switch {
+		case n.Gateway:
 			role = "gateway"
+		case n.Spare:
+			role = "spare, zone " + n.Zone
 		}
 		parts = append(parts, fmt.Sprintf("%s %.8s @%s (%s)", n.Name, n.ID, n.RPCAddr(), role))
 	}
@@ -197,6 +221,9 @@ func (c *Cluster) form(ctx context.Context) error {
 		return err
 	}
 	for _, n := range c.Nodes {
+		if n.Spare {
+			continue
+		}
 		args := []string{"layout", "assign"}
 		if n.Gateway {
 			zone := n.Zone

@@ -28,6 +28,15 @@ type nodeConfig struct {
 	RPCSecret       string   `toml:"rpc_secret"`
 	BootstrapPeers  []string `toml:"bootstrap_peers"`
 
+	// Background work; empty (nil) keeps the binary's default. Durations in
+	// Go syntax ("2s"), background_rate as a byte size ("64MiB").
+	AntiEntropyInterval string `toml:"anti_entropy_interval,omitempty"`
+	GCDelay             string `toml:"gc_delay,omitempty"`
+	BlockGCDelay        string `toml:"block_gc_delay,omitempty"`
+	ScrubInterval       string `toml:"scrub_interval,omitempty"`
+	ResyncTranquility   *int   `toml:"resync_tranquility,omitempty"`
+	BackgroundRate      string `toml:"background_rate,omitempty"`
+
 	S3API struct {
 		APIBindAddr string `toml:"api_bind_addr"`
 		S3Region    string `toml:"s3_region"`
@@ -86,6 +95,13 @@ func TestRenderConfig(t *testing.T) {
 		RPCPublicAddr:     "127.0.0.5:4901",
 		RPCSecret:         strings.Repeat("ab", 32),
 		BootstrapPeers:    []string{strings.Repeat("0f", 32) + "@127.0.0.6:3901"},
+
+		AntiEntropyInterval: "3s",
+		GCDelay:             "4s",
+		BlockGCDelay:        "5s",
+		ScrubInterval:       "6m",
+		ResyncTranquility:   new(int),
+		BackgroundRate:      "64MiB",
 	}
 	c.S3API.APIBindAddr = "127.0.0.5:3900"
 	c.S3API.S3Region = s3Region
@@ -118,6 +134,12 @@ func TestRenderConfig(t *testing.T) {
 		{"admin.api_bind_addr", got.Admin.APIBindAddr, c.Admin.APIBindAddr},
 		{"admin.admin_token", got.Admin.AdminToken, "tok"},
 		{"replication_factor", fmt.Sprint(got.ReplicationFactor), "3"},
+		{"anti_entropy_interval", got.AntiEntropyInterval.String(), "3s"},
+		{"gc_delay", got.GCDelay.String(), "4s"},
+		{"block_gc_delay", got.BlockGCDelay.String(), "5s"},
+		{"scrub_interval", got.ScrubInterval.String(), "6m0s"},
+		{"resync_tranquility", fmt.Sprint(got.ResyncTranquility), "0"},
+		{"background_rate", fmt.Sprint(int64(got.BackgroundRate)), fmt.Sprint(64 << 20)},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {

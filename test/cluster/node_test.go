@@ -29,6 +29,7 @@ type Node struct {
 	Name                string // n0, n1, ... (gw0 for gateways)
 	Zone                string
 	Gateway             bool
+	Spare               bool // outside the first layout (ClusterOptions.Spares)
 	Dir                 string
 	ConfigPath, LogPath string
 	ID                  string // 64 hex chars, known after the first start
