@@ -315,7 +315,10 @@ func (g *GC) process(ctx context.Context, chunk []gcPending, now, before time.Ti
 		}
 		action, enc, err := gt.gcPlan(p.raw, before)
 		if err != nil {
-			return stats, fmt.Errorf("GC of %s: %w", it.table, err)
+			// One entry this version cannot read must not stop the GC.
+			g.log.Warn("garbage collection skips an entry it cannot decode", "table", it.table, "err", err)
+			drop = append(drop, it)
+			continue
 		}
 		switch action {
 		case gcNone:
