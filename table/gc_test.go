@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/garage-web/garage-web/table/crdt"
@@ -356,6 +357,43 @@ func TestGCSplitsLargePartitions(t *testing.T) {
 	for i := range n {
 		if got := c.present(t, "p", fmt.Sprint("k", i)); got[0] || got[1] || got[2] {
 			t.Fatalf("k%d left: %v", i, got)
+		}
+	}
+}
+
+func TestGCMetrics(t *testing.T) {
+	c := newGCCluster(t)
+	reg := prometheus.NewRegistry()
+	g, err := NewGC(GCConfig{Self: c.ids[0], Local: c.locals[0], Caller: c.net.caller(c.ids[0]), Alive: c.alive,
+		Holders: c.replicas, Delay: testGCDelay, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.putAll(t, counter{PK: "p", SK: "k", V: crdt.NewLWW(2, "")})
+	later := time.Now().Add(2 * testGCDelay)
+	c.setDown(1, true)
+	mustCollect(t, g, later)
+	c.setDown(1, false)
+	mustCollect(t, g, later)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.GetCounter() != nil:
+				got[f.GetName()] += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[f.GetName()] += m.GetGauge().GetValue()
+			}
+		}
+	}
+	want := map[string]float64{"garage_web_table_gc_todo": 0, "garage_web_table_gc_collected_total": 1, "garage_web_table_gc_postponed_total": 1}
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", name, g, ok, v)
 		}
 	}
 }
