@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,4 +168,43 @@ func isDeployBucket(b model.Bucket) bool {
 		}
 	}
 	return false
+}
+
+// earlierAsset finds a fingerprinted asset missing from a deploy in the
+// site's earlier deploys (newest first), so that a page of the previous
+// deploy, loaded before a publish, still gets its CSS and scripts until
+// the retention collects that deploy. Only misses of fingerprinted names
+// pay for it: one quorum read of the site record and one lookup per kept
+// deploy.
+func earlierAsset(ctx context.Context, st Store, s *site, key string) (route, bool, error) {
+	if !s.deploy || !fingerprintedName(key) {
+		return route{}, false, nil
+	}
+	name := ""
+	for _, alias := range s.bucket.GlobalAliases() {
+		if _, site, ok := model.ParsePreviewName(alias); ok {
+			name = site
+			break
+		}
+	}
+	rec, err := st.GetSite(ctx, name)
+	if errors.Is(err, model.ErrNoSuchSite) {
+		return route{}, false, nil
+	}
+	if err != nil {
+		return route{}, false, err
+	}
+	for _, d := range rec.DeployList() {
+		if d.Bucket == s.bucket.ID || !d.Ready {
+			continue
+		}
+		v, err := head(ctx, st, d.Bucket, key)
+		if err != nil {
+			return route{}, false, err
+		}
+		if v != nil {
+			return route{key: key, v: *v}, true, nil
+		}
+	}
+	return route{}, false, nil
 }

@@ -111,3 +111,30 @@ func TestFingerprinted(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestEarlierDeployAssets(t *testing.T) {
+	f := rulesFixture(t)
+	old := f.store.addBucket("dolddeploy0001--spa", &model.WebsiteConfig{IndexDocument: "index.html"}, "")
+	f.store.put("dolddeploy0001--spa", "assets/app.0ld0ld00.css", []byte("old css"), nil)
+	f.store.put("dolddeploy0001--spa", "notfingerprinted.css", []byte("old"), nil)
+	s := model.Site{Name: "spa"}
+	s.Deploys = s.Deploys.Set("dolddeploy0001", 1, &model.Deploy{ID: "dolddeploy0001", Bucket: old.ID, Ready: true, Created: 1})
+	s.Deploys = s.Deploys.Set("dabcdefgh1234", 1, &model.Deploy{ID: "dabcdefgh1234", Bucket: "id-spa", Ready: true, Created: 2})
+	f.store.addSite(s)
+	if w := f.do("GET", "spa.web.localhost", "/assets/app.0ld0ld00.css", nil); w.Code != 200 || w.Body.String() != "old css" {
+		t.Errorf("earlier deploy's asset: %d %q", w.Code, w.Body.String())
+	}
+	// Other names fall through to the rules (here the SPA fallback).
+	if w := f.do("GET", "spa.web.localhost", "/notfingerprinted.css", nil); w.Body.String() == "old" {
+		t.Errorf("a name without a hash was served from an earlier deploy")
+	}
+}
+
+func TestHasSiteForAliasesAndPreviews(t *testing.T) {
+	f := rulesFixture(t)
+	for _, host := range []string{"spa.web.localhost", "dabcdefgh1234--spa.web.localhost", "www.example.org"} {
+		if ok, err := f.srv.HasSite(t.Context(), host); !ok || err != nil {
+			t.Errorf("HasSite(%s) = %v, %v: no automatic HTTPS for it", host, ok, err)
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Store interface {
 	Open(ctx context.Context, v model.ObjectVersion, off, length int64) (io.ReadCloser, error)
 	PutObject(ctx context.Context, in model.PutObjectInput) (model.ObjectVersion, error)
 	GetKey(ctx context.Context, id string) (model.Key, error)
+	// GetSite reads a site's record (its deploys), for the fingerprinted
+	// assets of earlier deploys (rules.go).
+	GetSite(ctx context.Context, name string) (model.Site, error)
 }
 
 var _ Store = (*model.Model)(nil)

@@ -48,7 +48,10 @@ type route struct {
 //     rules files themselves are never found;
 //  5. "dir" without an object but with "dir/<index>" redirects to "dir/"
 //     (302, the query string kept);
-//  6. the other _redirects rules (the first that matches);
+//  6. on a site's deploy, a fingerprinted asset missing from it is
+//     served from an earlier deploy still kept (a page loaded before a
+//     publish keeps finding its assets); then the other _redirects rules
+//     (the first that matches);
 //  7. routing rules with HttpErrorCodeReturnedEquals 404;
 //  8. otherwise 404 (the caller serves the error document).
 func resolve(ctx context.Context, st Store, s *site, r *http.Request, key string) (route, error) {
@@ -93,6 +96,9 @@ func resolve(ctx context.Context, st Store, s *site, r *http.Request, key string
 		if dir != nil {
 			return route{status: http.StatusFound, location: redirectURL(r, "", "", key+"/", r.URL.RawQuery)}, nil
 		}
+	}
+	if rt, ok, err := earlierAsset(ctx, st, s, key); err != nil || ok {
+		return rt, err
 	}
 	if m, ok := s.rules.redirects.Match("/"+key, false); ok {
 		if rt, ok, err := applyRedirect(ctx, st, s, r, m, index); err != nil || ok {

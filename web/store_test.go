@@ -23,6 +23,7 @@ type memStore struct {
 	heads   int
 	ts      uint64
 	openErr error // returned by Open when set
+	sites   map[string]model.Site
 }
 
 func newMemStore() *memStore {
@@ -128,4 +129,24 @@ func (m *memStore) headCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.heads
+}
+
+// GetSite implements Store: the sites set with addSite.
+func (m *memStore) GetSite(ctx context.Context, name string) (model.Site, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sites[name]
+	if !ok {
+		return model.Site{}, model.ErrNoSuchSite
+	}
+	return s, nil
+}
+
+func (m *memStore) addSite(s model.Site) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sites == nil {
+		m.sites = map[string]model.Site{}
+	}
+	m.sites[s.Name] = s
 }
