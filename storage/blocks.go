@@ -377,19 +377,16 @@ func (s *BlockStore) Walk(ctx context.Context, fn func(Hash) error) error {
 
 // Scrub re-reads every block and reports how many were checked and how
 // many were corrupted. Corrupted files are moved aside (suffix .corrupted)
-// so that a replica can supply the block again.
+// so that a replica can supply the block again; a file that cannot be
+// moved aside ends the scrub with that error.
 func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted int)) (checked, corrupted int, err error) {
 	err = s.Walk(ctx, func(h Hash) error {
-		_, release, rerr := s.readDisk(h) // never the cache: the disk is checked
-		if rerr == nil {
-			release()
-		}
+		_, rerr := s.Verify(h)
 		checked++
 		if errors.Is(rerr, ErrCorrupt) {
 			corrupted++
-			p := s.path(h)
-			for _, c := range []string{p, p + compressedSuffix} {
-				_ = os.Rename(c, c+".corrupted")
+			if err := s.Quarantine(h); err != nil {
+				return err
 			}
 		} else if rerr != nil && !errors.Is(rerr, ErrBlockNotFound) {
 			return rerr
@@ -400,4 +397,80 @@ func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted
 		return nil
 	})
 	return checked, corrupted, err
+}
+
+// Verify reads the block from disk (never the cache) and checks its hash.
+// It returns the size of its plaintext; ErrCorrupt (OnCorrupt is called)
+// or ErrBlockNotFound otherwise.
+func (s *BlockStore) Verify(h Hash) (int, error) {
+	data, release, err := s.readDisk(h)
+	if err != nil {
+		return 0, err
+	}
+	n := len(data)
+	release()
+	return n, nil
+}
+
+// FileSize returns the size on disk of the block's file (compressed or
+// not), for rate limits; 0 if there is none.
+func (s *BlockStore) FileSize(h Hash) int64 {
+	p := s.path(h)
+	for _, candidate := range []string{p, p + compressedSuffix} {
+		if st, err := os.Stat(candidate); err == nil {
+			return st.Size()
+		}
+	}
+	return 0
+}
+
+// Quarantine moves the block's files aside (suffix .corrupted, replacing
+// an older one) so that the block can be written again from a good copy.
+// A block without a file is no error.
+func (s *BlockStore) Quarantine(h Hash) error {
+	mu := s.lock(h)
+	mu.Lock()
+	defer mu.Unlock()
+	if s.cache != nil {
+		s.cache.remove(h)
+	}
+	p := s.path(h)
+	for _, c := range []string{p, p + compressedSuffix} {
+		err := os.Rename(c, c+".corrupted")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("move corrupt block %s aside: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// Delete removes the block's files, whatever their age. It is for a block
+// whose other holders confirmed their copies (resync offload); the
+// collector uses its own age-checked deletion.
+func (s *BlockStore) Delete(h Hash) error {
+	mu := s.lock(h)
+	mu.Lock()
+	defer mu.Unlock()
+	if s.cache != nil {
+		s.cache.remove(h)
+	}
+	p := s.path(h)
+	for _, c := range []string{p, p + compressedSuffix} {
+		if err := os.Remove(c); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete block %s: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// ModTime returns the modification time of the block's file, and false
+// when there is none.
+func (s *BlockStore) ModTime(h Hash) (time.Time, bool) {
+	p := s.path(h)
+	for _, candidate := range []string{p, p + compressedSuffix} {
+		if st, err := os.Stat(candidate); err == nil {
+			return st.ModTime(), true
+		}
+	}
+	return time.Time{}, false
 }

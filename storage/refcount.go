@@ -29,11 +29,12 @@ type RefCounts struct {
 // NewRefCounts returns the reference counter for blocks kept in db.
 func NewRefCounts(db *DB, blocks *BlockStore) (*RefCounts, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(refBucket); err != nil {
-			return err
+		for _, name := range [][]byte{refBucket, statsBucket, resyncBucket, repairBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucketIfNotExists(statsBucket)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create refcount bucket: %w", err)
@@ -96,7 +97,9 @@ func addStat(tx *bolt.Tx, name string, delta int64) error {
 
 // Add changes the count of block h (of size bytes) by delta (+1 or -1)
 // inside tx. It is meant to be called from table hooks, in the transaction
-// that records the reference itself.
+// that records the reference itself. A block whose count goes from zero to
+// more is queued for resync in the same transaction, so that a block
+// referenced by an entry that anti-entropy brought in gets fetched.
 func (rc *RefCounts) Add(tx *bolt.Tx, h Hash, delta int, size int64, now time.Time) error {
 	b := tx.Bucket(refBucket)
 	e := decodeRef(b.Get(h[:]))
@@ -129,6 +132,11 @@ func (rc *RefCounts) Add(tx *bolt.Tx, h Hash, delta int, size int64, now time.Ti
 		if err := addStat(tx, "bytes", sign*int64(e.size)); err != nil {
 			return err
 		}
+		if used {
+			if err := enqueueResync(tx, h, now); err != nil {
+				return err
+			}
+		}
 	}
 	return b.Put(h[:], e.encode())
 }
@@ -159,10 +167,22 @@ func (rc *RefCounts) Stats() (blocks, bytes int64, err error) {
 	return blocks, bytes, err
 }
 
+// KeepFunc tells the collector to keep a block it would delete: another
+// holder of the block's partition still references it, or could not be
+// asked. An error keeps the block too.
+type KeepFunc func(ctx context.Context, h Hash) (bool, error)
+
 // Collect deletes the files of blocks that have had no reference for at
 // least delay and were not written again in that time. It returns the
 // number of blocks deleted.
 func (rc *RefCounts) Collect(ctx context.Context, now time.Time, delay time.Duration) (int, error) {
+	return rc.CollectWith(ctx, now, delay, nil)
+}
+
+// CollectWith is Collect asking keep (when not nil) about every candidate
+// before deleting it; keep runs outside any transaction, and the local
+// count and the file's age are checked again afterwards.
+func (rc *RefCounts) CollectWith(ctx context.Context, now time.Time, delay time.Duration, keep KeepFunc) (int, error) {
 	cutoff := now.Add(-delay)
 	var candidates []Hash
 	err := rc.db.View(func(tx *bolt.Tx) error {
@@ -184,6 +204,11 @@ func (rc *RefCounts) Collect(ctx context.Context, now time.Time, delay time.Dura
 		if err := ctx.Err(); err != nil {
 			return deleted, err
 		}
+		if keep != nil {
+			if k, err := keep(ctx, h); k || err != nil {
+				continue
+			}
+		}
 		// Re-check under a write transaction: a new reference may have
 		// arrived since the scan.
 		var gone bool
@@ -202,6 +227,58 @@ func (rc *RefCounts) Collect(ctx context.Context, now time.Time, delay time.Dura
 			}
 			gone = removed
 			return b.Delete(h[:])
+		})
+		if err != nil {
+			return deleted, err
+		}
+		if gone {
+			deleted++
+		}
+	}
+	return deleted, nil
+}
+
+// SweepOrphans deletes block files that have no counter entry at all and
+// were last written before now-delay: the blocks of uploads killed by a
+// crash before any reference was recorded. keep (when not nil) is asked
+// first, as for CollectWith. It returns the number of files deleted.
+func (rc *RefCounts) SweepOrphans(ctx context.Context, now time.Time, delay time.Duration, keep KeepFunc) (int, error) {
+	cutoff := now.Add(-delay)
+	var candidates []Hash
+	err := rc.blocks.Walk(ctx, func(h Hash) error {
+		if mt, ok := rc.blocks.ModTime(h); !ok || mt.After(cutoff) {
+			return nil
+		}
+		info, err := rc.Info(h)
+		if err != nil {
+			return err
+		}
+		if !info.Known {
+			candidates = append(candidates, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sweep orphan blocks: %w", err)
+	}
+	deleted := 0
+	for _, h := range candidates {
+		if err := ctx.Err(); err != nil {
+			return deleted, err
+		}
+		if keep != nil {
+			if k, err := keep(ctx, h); k || err != nil {
+				continue
+			}
+		}
+		var gone bool
+		err := rc.db.Update(func(tx *bolt.Tx) error {
+			if tx.Bucket(refBucket).Get(h[:]) != nil {
+				return nil // referenced meanwhile
+			}
+			removed, err := rc.blocks.deleteIfIdle(h, cutoff)
+			gone = removed
+			return err
 		})
 		if err != nil {
 			return deleted, err
