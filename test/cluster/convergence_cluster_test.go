@@ -233,4 +233,3 @@ func blockIntact(n *Node, h string) error {
 	}
 	return nil
 }
-

@@ -1,0 +1,108 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// TestLinearizableDuringLayoutChange: 8 clients PUT and GET 4 keys (every
+// value unique) through all nodes of a 3-node cluster (RF 3) and a spare,
+// while the spare is assigned and the new layout applied; the load goes on
+// until the change has finished on every node and for a while after.
+// porcupine (a register per key) must find the history linearizable.
+// Failed or timed-out PUTs count as "maybe happened"; failed GETs are
+// dropped. The history summary is printed.
+func TestLinearizableDuringLayoutChange(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t, 4*time.Minute)
+	c := startCluster(t, ClusterOptions{Nodes: 3, Spares: 1})
+	const bucket = "linear-layout"
+	_, err := c.Nodes[0].S3(c.Key).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	must(t, err)
+	keys := []string{"k0", "k1", "k2", "k3"}
+	clients := make([]*s3.Client, len(c.Nodes))
+	for i, n := range c.Nodes {
+		clients[i] = n.S3(c.Key)
+	}
+
+	h := newHistory()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for cl := 0; cl < 8; cl++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cl), uint64(time.Now().UnixNano())))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				key := keys[rng.IntN(len(keys))]
+				s3c := clients[rng.IntN(len(clients))]
+				opCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				call := h.now()
+				if rng.IntN(2) == 0 {
+					v := fmt.Sprintf("c%d-%d", cl, i)
+					err := putObject(opCtx, s3c, bucket, key, []byte(v))
+					h.write(cl, key, v, call, err == nil)
+				} else {
+					b, err := getObject(opCtx, s3c, bucket, key)
+					switch {
+					case err == nil:
+						h.read(cl, key, string(b), call, true)
+					case isNotFound(err):
+						h.read(cl, key, "", call, true)
+					default:
+						h.read(cl, key, "", call, false)
+					}
+				}
+				cancel()
+			}
+		}()
+	}
+	stopLoad := func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}
+	defer stopLoad()
+	progress := func(n int, what string) {
+		t.Helper()
+		h.mu.Lock()
+		base := len(h.ops)
+		h.mu.Unlock()
+		must(t, waitFor(ctx, what, func(context.Context) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if len(h.ops) < base+n {
+				return fmt.Errorf("%d ops", len(h.ops)-base)
+			}
+			return nil
+		}))
+	}
+	progress(100, "load before the layout change")
+	spare := c.Spares()[0]
+	start := h.now()
+	v, err := c.applyLayout(ctx, c.Nodes[0], assignArgs(spare))
+	must(t, err)
+	progress(50, "load right after the apply")
+	must(t, c.WaitLayoutFinished(ctx, c.Nodes, v))
+	h.fault(fmt.Sprintf("assign %s, apply layout v%d, until the change finished", spare.Name, v), start, h.now())
+	progress(100, "load after the layout change")
+	stopLoad()
+	requireLinearizable(t, h, 2*time.Minute)
+}
