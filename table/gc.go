@@ -84,7 +84,7 @@ type GCConfig struct {
 	Interval time.Duration
 	// Log receives what the GC does (default: discarded).
 	Log *slog.Logger
-	// Registerer, if set, gets the garage_web_table_gc_* metrics.
+	// Registerer, if set, gets the garageweb_table_gc_* metrics.
 	Registerer prometheus.Registerer
 }
 

@@ -390,7 +390,7 @@ func TestGCMetrics(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]float64{"garage_web_table_gc_todo": 0, "garage_web_table_gc_collected_total": 1, "garage_web_table_gc_postponed_total": 1}
+	want := map[string]float64{"garageweb_table_gc_todo": 0, "garageweb_table_gc_collected_total": 1, "garageweb_table_gc_postponed_total": 1}
 	for name, v := range want {
 		if g, ok := got[name]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v", name, g, ok, v)
