@@ -64,6 +64,9 @@ type Model struct {
 	local  *table.Local
 	blocks Blocks
 	refs   *storage.RefCounts
+	// blockGC, if set (SetBlockCollector), replaces the local block
+	// collection of Run.
+	blockGC func(ctx context.Context) error
 	// locker serialises the decisions that must see each other: creating
 	// a bucket name, completing or aborting an upload, committing a part,
 	// conditional writes (see lockKey).
@@ -421,7 +424,11 @@ func (m *Model) Run(ctx context.Context, gcDelay time.Duration) {
 			return
 		case <-tick.C:
 		}
-		if m.refs != nil {
+		if m.blockGC != nil {
+			if err := m.blockGC(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn("block collection failed; will retry", "err", err)
+			}
+		} else if m.refs != nil {
 			if n, err := m.refs.Collect(ctx, time.Now(), gcDelay); err != nil {
 				m.log.Warn("block collection failed; will retry", "err", err)
 			} else if n > 0 {
