@@ -40,6 +40,7 @@ type Node struct {
 	cluster  *clusterNode
 	repl     replicated
 	sync     tableSync
+	gc       *table.GC
 	model    *model.Model
 	registry *prometheus.Registry
 	s3       *s3.Server
@@ -106,6 +107,9 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if n.sync, err = n.cluster.openTableSync(local, n.registry); err != nil {
 		return nil, err
 	}
+	if n.gc, err = n.cluster.openTableGC(local, n.registry); err != nil {
+		return nil, err
+	}
 	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, n.repl.placement, n.repl.blocks, n.refs, n.clock, n.repl.locker, log)
 	if err != nil {
 		return nil, err
@@ -169,6 +173,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
 	go n.sync.s.Run(ctx)
+	go n.gc.Run(ctx)
 	n.model.Run(ctx, GCDelay)
 	return nil
 }
