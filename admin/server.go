@@ -146,7 +146,7 @@ func (s *Server) routes() []route {
 		// Go profiles, for operators chasing a slow or hungry node:
 		// go tool pprof -H "Authorization: Bearer $TOKEN" http://ADDR/debug/pprof/profile
 		{http.MethodGet, "/debug/pprof/*", "Pprof", authAdmin, servePprof},
-	}, s.siteRoutes()...)
+	}, append(s.siteRoutes(), s.repairRoutes()...)...)
 }
 
 // servePprof serves net/http/pprof's handlers behind the admin token.
