@@ -202,18 +202,6 @@ func (s *Server) getACL(w http.ResponseWriter, req *request) error {
 	return writeXML(w, http.StatusOK, acl{Xmlns: s3NS, Owner: s.keyOwner(req), Grants: []grant{g}})
 }
 
-func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *request) error {
-	if _, err := s.model.HeadObject(r.Context(), req.bucket.ID, req.key); err != nil {
-		return err
-	}
-	type tagging struct {
-		XMLName struct{} `xml:"Tagging"`
-		Xmlns   string   `xml:"xmlns,attr"`
-		TagSet  struct{} `xml:"TagSet"`
-	}
-	return writeXML(w, http.StatusOK, tagging{Xmlns: s3NS})
-}
-
 // configError maps a configuration parser's error to S3's: malformed
 // documents are MalformedXML, invalid values the code S3 uses for that
 // document (InvalidArgument for websites, InvalidRequest for CORS).

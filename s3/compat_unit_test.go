@@ -113,3 +113,17 @@ func TestListEncoding(t *testing.T) {
 		t.Fatalf("enc = %q", got)
 	}
 }
+
+func TestParseTagging(t *testing.T) {
+	for in, want := range map[string]string{"": "", "b=2&a=1": "a=1&b=2", "k=a%20b": "k=a+b", "k=": "k="} {
+		got, err := parseTagging(in)
+		if err != nil || got != want {
+			t.Errorf("parseTagging(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"a=1&a=2", "=v", "%zz=1", "k=" + string(make([]byte, 300))} {
+		if _, err := parseTagging(in); err == nil {
+			t.Errorf("parseTagging(%q): accepted", in)
+		}
+	}
+}

@@ -59,6 +59,9 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 	if err := setStorageClass(out, h); err != nil {
 		return nil, err
 	}
+	if err := setTagging(out, h); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

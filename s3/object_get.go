@@ -16,6 +16,10 @@ import (
 // default, metadata, validators).
 func SetObjectHeaders(h http.Header, v model.ObjectVersion, defaultType string) {
 	for name, value := range v.Meta.Headers {
+		if name == taggingHeader {
+			setTagCountHeader(h, value)
+			continue
+		}
 		if strings.HasPrefix(name, "x-amz-meta-") {
 			h[name] = []string{value} // sent as stored: lower case, as S3 does
 		} else {

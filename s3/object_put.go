@@ -186,6 +186,9 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, req *request
 	default:
 		return s3err.WithMessage(s3err.ErrInvalidArgument, "Unknown metadata directive.")
 	}
+	if err := copyTagging(headers, src, r.Header); err != nil {
+		return err
+	}
 	data, err := s.model.Open(r.Context(), src, 0, src.Meta.Size)
 	if err != nil {
 		return err

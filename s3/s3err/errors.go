@@ -64,6 +64,7 @@ var (
 	ErrInvalidPartOrder                  = def("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 	ErrInvalidRange                      = def("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
 	ErrInvalidRequest                    = def("InvalidRequest", http.StatusBadRequest, "Invalid Request")
+	ErrInvalidTag                        = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
 	ErrInvalidStorageClass               = def("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid.")
 	ErrKeyTooLong                        = def("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
 	ErrMalformedXML                      = def("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
