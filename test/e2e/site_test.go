@@ -309,3 +309,24 @@ func TestSiteAdoptsSyncedBucketAndAliases(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSiteExample deploys examples/static-site/dist as its README does.
+func TestSiteExample(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t)
+	k := n.NewKey(t, "k")
+	d, _ := n.deploy(t, k, filepath.Join(root, "examples", "static-site", "dist"), "shop")
+	if !d.Live || d.Files != 5 {
+		t.Fatalf("deploy: %+v", d)
+	}
+	host := n.WebHost("shop")
+	if r := n.WebGet(t, host, "/app/settings"); r.Status != 200 || !strings.Contains(string(r.Body), `id="view"`) || r.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("/app/settings: %d %v %q", r.Status, r.Header, r.Body)
+	}
+	if r := n.WebGet(t, host, "/home"); r.Status != 301 || r.Header.Get("Location") != "/" {
+		t.Errorf("/home: %d %q", r.Status, r.Header.Get("Location"))
+	}
+}
