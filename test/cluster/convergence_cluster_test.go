@@ -147,7 +147,7 @@ func TestScrubRepairsCorruptBlock(t *testing.T) {
 	t.Logf("repair scrub --yes on %s: %s", n1.Name, strings.TrimSpace(out))
 	rctx, cancel := context.WithTimeout(ctx, convergeTimeout)
 	defer cancel()
-	err = waitFor(rctx, fmt.Sprintf("the %d corrupted blocks on %s repaired", len(corrupted), n1.Name), func(ctx context.Context) error {
+	err = pollUntil(rctx, fmt.Sprintf("the %d corrupted blocks on %s repaired", len(corrupted), n1.Name), func(ctx context.Context) error {
 		var bad []string
 		for _, h := range corrupted {
 			if err := blockIntact(n1, h); err != nil {

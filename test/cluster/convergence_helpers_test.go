@@ -392,7 +392,7 @@ func waitConverged(ctx context.Context, t *testing.T, what string, cv convergenc
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
-	if err := waitFor(ctx, what, cv.check); err != nil {
+	if err := pollUntil(ctx, what, cv.check); err != nil {
 		for _, n := range cv.nodes {
 			if st, err := n.TableStatus(context.Background()); err == nil {
 				t.Logf("%s: %s", n.Name, describeStatus(st))
@@ -401,6 +401,23 @@ func waitConverged(ctx context.Context, t *testing.T, what string, cv convergenc
 		t.Fatal(err)
 	}
 	t.Logf("%s: converged after %v (%d nodes, %d blocks checked)", what, time.Since(start).Round(time.Second), len(cv.nodes), len(cv.blocks))
+}
+
+// pollUntil is waitFor, but its error gives the last reason seen while ctx
+// was still alive (not the request that the deadline cut short).
+func pollUntil(ctx context.Context, what string, cond func(context.Context) error) error {
+	var last error
+	err := waitFor(ctx, what, func(ctx context.Context) error {
+		err := cond(ctx)
+		if ctx.Err() == nil {
+			last = err
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for %s: %w (last complete check: %v)", what, ctx.Err(), last)
+	}
+	return nil
 }
 
 // describeStatus is one line about a node's tables.

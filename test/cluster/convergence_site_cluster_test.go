@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"net"
 	"testing"
 	"time"
 )
@@ -55,7 +56,11 @@ func TestConvergeAfterSiteCut(t *testing.T) {
 	t.Logf("with zb cut off: %d PUTs and %d GETs through za and zc, all ok", len(cut), 3*(len(cut)+objs.len()))
 
 	must(t, c.Net.Heal(n[2].Name, n[3].Name))
-	must(t, c.WaitAllUp(ctx, c.Nodes...))
+	if err := c.WaitAllUp(ctx, c.Nodes...); err != nil {
+		// Tell a network that did not come back from membership that did not.
+		t.Logf("after the heal, TCP from %s to %s's RPC port: %v", n[2].Name, n[0].Name, dialFrom(c.Net, n[2], n[0].RPCAddr()))
+		t.Fatal(err)
+	}
 	t.Logf("healed zb; every node sees every node up")
 	for k, v := range cut {
 		objs.add(k, v)
@@ -70,4 +75,15 @@ func TestConvergeAfterSiteCut(t *testing.T) {
 		}
 		t.Logf("%s: all %d objects written during the cut read back", r.Name, len(cut))
 	}
+}
+
+// dialFrom opens (and closes) a TCP connection from n's namespace to addr.
+func dialFrom(nw *Netns, n *Node, addr string) error {
+	return inNamespace(nw.HostNS(n.Name), func() error {
+		conn, err := net.DialTimeout("tcp", addr, 3*time.Second)
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	})
 }

@@ -29,7 +29,7 @@ func TestGCAfterDeletes(t *testing.T) {
 		cfg.BlockGCDelay = "2s"
 		cfg.AntiEntropyInterval = "10s"
 	}})
-	const bucket = "gc"
+	const bucket = "gc-deletes"
 	must(t, createBucket(ctx, c, c.Nodes[0], bucket))
 	base := map[*Node]map[string]int64{}
 	for _, n := range c.Nodes {
@@ -93,7 +93,7 @@ func TestGCAfterDeletes(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := eachNode(c.Nodes, func(n *Node) error {
-		return waitFor(gctx, n.Name+" to collect every tombstone and block", func(ctx context.Context) error {
+		return pollUntil(gctx, n.Name+" to collect every tombstone and block", func(ctx context.Context) error {
 			st, err := n.TableStatus(ctx)
 			if err != nil {
 				return err

@@ -239,7 +239,7 @@ func TestLayoutRemoveNode(t *testing.T) {
 	// the test did not write.
 	hctx, cancel := context.WithTimeout(ctx, convergeTimeout)
 	defer cancel()
-	must(t, waitFor(hctx, gone.Name+" holds nothing", func(ctx context.Context) error {
+	must(t, pollUntil(hctx, gone.Name+" holds nothing", func(ctx context.Context) error {
 		st, err := gone.TableStatus(ctx)
 		if err != nil {
 			return err
