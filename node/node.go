@@ -45,6 +45,12 @@ type Node struct {
 	registry *prometheus.Registry
 	s3       *s3.Server
 	ready    chan struct{}
+	// repair runs block resync, scrub and collection (repair.go).
+	repair *repairs
+	// tableRepair, when set, syncs every table partition with its other
+	// replicas for `garage-web repair tables`; progress gets the
+	// partitions done and their total.
+	tableRepair func(ctx context.Context, progress func(done, total int)) error
 }
 
 // clockFile is the hybrid clock's persisted high-water mark, in
@@ -89,7 +95,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	}
 	n.blocks.OnCorrupt = func(h storage.Hash) {
 		sm.corrupt.Inc()
-		log.Error("corrupted block detected: it was not served; run a scrub and restore the block from a replica or backup", "block", h.String())
+		log.Error("corrupted block detected: it was not served and is queued for repair from a replica; `garage-web repair scrub --yes` checks every block", "block", h.String())
 	}
 	if n.refs, err = storage.NewRefCounts(n.db, n.blocks); err != nil {
 		return nil, err
@@ -112,6 +118,9 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	}
 	n.model, err = model.Open(model.Config{BlockSize: int(cfg.BlockSize)}, local, n.repl.placement, n.repl.blocks, n.refs, n.clock, n.repl.locker, log)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.openRepairs(); err != nil {
 		return nil, err
 	}
 	if n.s3, err = s3.New(s3.Config{Region: cfg.S3API.S3Region, RootDomain: cfg.S3API.RootDomain}, n.model, n.registry, log.With("api", "s3")); err != nil {
@@ -173,6 +182,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
 	go n.sync.s.Run(ctx)
+	go n.repair.run(ctx)
 	go n.gc.Run(ctx)
 	n.model.Run(ctx, GCDelay)
 	return nil
@@ -182,6 +192,9 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 // other replicas are done. Call it after Run returned.
 func (n *Node) Close() error {
 	n.repl.blocks.Wait()
+	if n.repair != nil {
+		n.repair.wait()
+	}
 	return n.db.Close()
 }
 
