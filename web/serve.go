@@ -30,6 +30,9 @@ type Store interface {
 	// GetSite reads a site's record (its deploys), for the fingerprinted
 	// assets of earlier deploys (rules.go).
 	GetSite(ctx context.Context, name string) (model.Site, error)
+	// GetNixCacheKey returns a cache bucket's narinfo signing key, ""
+	// when it has none (narinfo.go).
+	GetNixCacheKey(ctx context.Context, bucketID string) (string, error)
 }
 
 var _ Store = (*model.Model)(nil)
@@ -50,8 +53,9 @@ type Server struct {
 	metrics *metrics
 
 	mu         sync.Mutex
-	docs       map[string]cachedDoc   // by bucket id: the parsed website document
-	rulesCache map[string]cachedRules // by bucket id: _redirects and _headers (rules.go)
+	docs       map[string]cachedDoc    // by bucket id: the parsed website document
+	rulesCache map[string]cachedRules  // by bucket id: _redirects and _headers (rules.go)
+	nixKeys    map[string]cachedNixKey // by bucket id: narinfo signing keys (narinfo.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -70,7 +74,7 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}}, nil
+	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}}, nil
 }
 
 // statusError is an error answered with an HTTP status and a short text.
@@ -236,6 +240,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, st *site) error {
 // serveObject sends object v stored under key, or its precompressed
 // sibling when the client accepts one.
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, key string, v model.ObjectVersion) error {
+	if done, err := s.serveSignedNarinfo(w, r, st, key, v); done || err != nil {
+		return err
+	}
 	h := w.Header()
 	ctype := v.Meta.Headers["Content-Type"]
 	if ctype == "" {

@@ -24,6 +24,7 @@ type memStore struct {
 	ts      uint64
 	openErr error // returned by Open when set
 	sites   map[string]model.Site
+	nixKeys map[string]string // bucket id → secret key
 }
 
 func newMemStore() *memStore {
@@ -149,4 +150,11 @@ func (m *memStore) addSite(s model.Site) {
 		m.sites = map[string]model.Site{}
 	}
 	m.sites[s.Name] = s
+}
+
+// GetNixCacheKey implements Store: the keys set with setNixKey.
+func (m *memStore) GetNixCacheKey(ctx context.Context, bucketID string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.nixKeys[bucketID], nil
 }
