@@ -46,6 +46,11 @@ func commands() []command {
 		{"layout revert", "", 0, "discard the staged changes", setupLayoutRevert},
 		{"layout history", "", 0, "list the layout versions", setupLayoutHistory},
 
+		{"repair blocks", "", 0, "recount block references and fetch or hand over blocks (needs --yes; --wait)", setupRepair("blocks")},
+		{"repair tables", "", 0, "sync every table partition with its other replicas (needs --yes; --wait)", setupRepair("tables")},
+		{"repair scrub", "", 0, "re-read and check every block, repair corrupted ones (needs --yes; --wait)", setupRepair("scrub")},
+		{"repair status", "", 0, "show the repairs running or done, resync queue and scrub totals", setupRepairStatus},
+
 		{"key create", "NAME", 1, "create an access key and print its secret", setupKeyCreate},
 		{"key list", "", 0, "list access keys", setupKeyList},
 		{"key info", "KEY", 1, "show an access key and its buckets", setupKeyInfo},
@@ -73,6 +78,10 @@ func commands() []command {
 		{"site domain remove", "SITE DOMAIN", 2, "remove a custom domain of a site", setupSiteDomainRemove},
 		{"site domain list", "SITE", 1, "list a site's custom domains", setupSiteDomainList},
 		{"site retention", "SITE", 1, "set how many (--keep) and how old (--max-age) deploys a site keeps", setupSiteRetention},
+
+		{"nix-cache keygen", "BUCKET", 1, "give a Nix cache a new signing key (narinfos are signed when served); prints the public key", setupNixCacheKeygen},
+		{"nix-cache set-key", "BUCKET FILE", 2, "give a Nix cache the secret key in FILE (nix key generate-secret)", setupNixCacheSetKey},
+		{"nix-cache info", "BUCKET", 1, "print a Nix cache's public key", setupNixCacheInfo},
 	}
 }
 
