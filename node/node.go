@@ -113,6 +113,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if n.sync, err = n.cluster.openTableSync(local, n.registry); err != nil {
 		return nil, err
 	}
+	n.tableRepair = n.sync.s.FullSync
 	if n.gc, err = n.cluster.openTableGC(local, n.registry); err != nil {
 		return nil, err
 	}
