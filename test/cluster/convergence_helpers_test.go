@@ -397,6 +397,17 @@ func waitConverged(ctx context.Context, t *testing.T, what string, cv convergenc
 			if st, err := n.TableStatus(context.Background()); err == nil {
 				t.Logf("%s: %s", n.Name, describeStatus(st))
 			}
+			files, _ := blockFiles(n)
+			should, has := 0, 0
+			for h := range cv.blocks {
+				if cv.holds(n, blockPartition(h)) {
+					should++
+					if _, ok := files[h]; ok {
+						has++
+					}
+				}
+			}
+			t.Logf("%s: %d block files on disk; holds %d of the %d test blocks it should", n.Name, len(files), has, should)
 		}
 		t.Fatal(err)
 	}
