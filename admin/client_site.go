@@ -33,3 +33,17 @@ func (c *Client) RemoveBucketAlias(ctx context.Context, bucketID, alias string) 
 	err := c.do(ctx, "RemoveBucketAlias", nil, BucketAliasRequest{BucketID: bucketID, GlobalAlias: alias}, &out)
 	return out, err
 }
+
+// SetNixCacheKey stores (or with "" removes) a cache bucket's signing key.
+func (c *Client) SetNixCacheKey(ctx context.Context, bucketID, secret string) (NixCacheInfo, error) {
+	var out NixCacheInfo
+	err := c.do(ctx, "SetNixCacheKey", nil, NixCacheKeyRequest{BucketID: bucketID, SecretKey: secret}, &out)
+	return out, err
+}
+
+// GetNixCacheInfo describes a cache bucket's signing.
+func (c *Client) GetNixCacheInfo(ctx context.Context, bucketID string) (NixCacheInfo, error) {
+	var out NixCacheInfo
+	err := c.do(ctx, "GetNixCacheInfo", url.Values{"bucketId": {bucketID}}, nil, &out)
+	return out, err
+}

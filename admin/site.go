@@ -23,6 +23,7 @@ type SiteBackend interface {
 	SetSiteRetention(ctx context.Context, site string, r model.SiteRetention) error
 	AliasBucket(ctx context.Context, bucketID, name string) error
 	UnaliasBucket(ctx context.Context, bucketID, name string) error
+	NixCacheBackend
 }
 
 var _ SiteBackend = (*model.Model)(nil)
@@ -76,7 +77,7 @@ type BucketAliasRequest struct {
 }
 
 func (s *Server) siteRoutes() []route {
-	return []route{
+	return append([]route{
 		{http.MethodGet, "/v2/GetSite", "GetSite", authAdmin, s.getSite},
 		{http.MethodPost, "/v2/CreateDeploy", "CreateDeploy", authAdmin, s.siteOp(opCreateDeploy)},
 		{http.MethodPost, "/v2/FinishDeploy", "FinishDeploy", authAdmin, s.siteOp(opFinishDeploy)},
@@ -87,7 +88,7 @@ func (s *Server) siteRoutes() []route {
 		{http.MethodPost, "/v2/SetSiteRetention", "SetSiteRetention", authAdmin, s.siteOp(opRetention)},
 		{http.MethodPost, "/v2/AddBucketAlias", "AddBucketAlias", authAdmin, s.bucketAlias(true)},
 		{http.MethodPost, "/v2/RemoveBucketAlias", "RemoveBucketAlias", authAdmin, s.bucketAlias(false)},
-	}
+	}, s.nixRoutes()...)
 }
 
 type siteOpFunc func(ctx context.Context, b SiteBackend, req SiteRequest, out *SiteInfo) (model.Deploy, error)

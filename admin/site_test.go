@@ -57,8 +57,12 @@ func (f *fakeSites) RemoveSiteDomain(context.Context, string, string) error { re
 func (f *fakeSites) SetSiteRetention(context.Context, string, model.SiteRetention) error {
 	return nil
 }
-func (f *fakeSites) AliasBucket(context.Context, string, string) error   { return model.ErrNoSuchBucket }
-func (f *fakeSites) UnaliasBucket(context.Context, string, string) error { return nil }
+func (f *fakeSites) AliasBucket(context.Context, string, string) error    { return model.ErrNoSuchBucket }
+func (f *fakeSites) UnaliasBucket(context.Context, string, string) error  { return nil }
+func (f *fakeSites) SetNixCacheKey(context.Context, string, string) error { return nil }
+func (f *fakeSites) GetNixCacheKey(context.Context, string) (string, error) {
+	return "", nil
+}
 
 func TestSiteOperations(t *testing.T) {
 	ts := mustServer(t, admin.Options{Sites: newFakeSites()})

@@ -11,7 +11,7 @@ import (
 
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
-	"github.com/garage-web/garage-web/web/nixsign"
+	"github.com/garage-web/garage-web/nixsign"
 )
 
 // Server-side signing of Nix narinfos: a cache bucket holding a signing

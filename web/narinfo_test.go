@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/garage-web/garage-web/web/nixsign"
+	"github.com/garage-web/garage-web/nixsign"
 )
 
 func TestNarinfoSignedOnRead(t *testing.T) {
