@@ -95,6 +95,13 @@ func (r *Resyncer) Collect(ctx context.Context) (GCResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("block GC: %w", err)
 	}
+	// The sweep walks every file on disk: a few times per OrphanDelay,
+	// at most hourly.
+	every := min(r.cfg.OrphanDelay/4, time.Hour)
+	if now.Sub(time.UnixMilli(r.lastSweep.Load())) < every {
+		return res, nil
+	}
+	r.lastSweep.Store(now.UnixMilli())
 	res.Orphans, err = r.cfg.Refs.SweepOrphans(ctx, now, r.cfg.OrphanDelay, r.referencedElsewhere)
 	r.m.gcOrphans.Add(float64(res.Orphans))
 	if err != nil {

@@ -57,6 +57,9 @@ func (s *Store) ReadPooled(ctx context.Context, h storage.Hash) (data []byte, re
 		switch {
 		case errors.Is(err, storage.ErrBlockNotFound):
 			notFound++
+			if n == s.cfg.Node {
+				s.localMiss(h)
+			}
 		case errors.Is(err, storage.ErrCorrupt):
 			corrupt++
 			s.badCopy(n, h, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,6 +79,7 @@ type Resyncer struct {
 	scrubLim  *limiter
 	wake      chan struct{}
 	reports   chan storage.Hash
+	lastSweep atomic.Int64 // unix ms of the last orphan sweep
 }
 
 // NewResyncer returns a resyncer; start its worker with Run. It panics on
@@ -111,6 +113,9 @@ func NewResyncer(cfg ResyncConfig) *Resyncer {
 		l.now, l.sleep = cfg.Now, cfg.Sleep
 	}
 	r.m = newRepairMetrics(r)
+	report := r.Report
+	cfg.Store.onLocalMiss.Store(&report)
+	r.lastSweep.Store(cfg.Now().UnixMilli())
 	if cfg.Registerer != nil {
 		if err := r.m.register(cfg.Registerer); err != nil {
 			log.Warn("block repair metrics not registered", "err", err)
@@ -152,11 +157,11 @@ func (r *Resyncer) poke() {
 func (r *Resyncer) Run(ctx context.Context) {
 	for {
 		r.drainReports()
+		wait := time.Minute
 		if _, err := r.ProcessDue(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("block resync pass failed; will retry", "err", err)
-		}
-		wait := time.Minute
-		if next, ok, err := r.cfg.Refs.NextResync(); err == nil && ok {
+			wait = resyncMinBackoff
+		} else if next, ok, err := r.cfg.Refs.NextResync(); err == nil && ok {
 			wait = min(wait, max(next.Sub(r.cfg.Now()), 0)+10*time.Millisecond)
 		}
 		t := time.NewTimer(wait)
@@ -249,11 +254,19 @@ func (r *Resyncer) resyncOne(ctx context.Context, h storage.Hash) error {
 		return err
 	}
 	p := Partition(h)
+	if len(r.cfg.Holders(p)) == 0 {
+		// No layout yet: nobody knows where the block belongs. Try again
+		// later (a layout change queues every block anyway).
+		return fmt.Errorf("resync block %s: partition %d has no holders yet", h, p)
+	}
 	holds := r.cfg.Holds(p)
 	has := r.local.Has(h)
 	switch {
 	case info.Count > 0 && holds:
 		if has {
+			if err := r.resyncLim.wait(ctx, r.local.FileSize(h)); err != nil {
+				return err
+			}
 			_, err := r.local.Verify(h)
 			if err == nil {
 				return nil
@@ -399,4 +412,12 @@ func (r *Resyncer) ScanAll(ctx context.Context, progress func(queued int)) (int,
 		return n, fmt.Errorf("walk block files: %w", err)
 	}
 	return n, flush()
+}
+
+// localMiss reports a block a read did not find on this node (a replica
+// of it) to the resyncer, if there is one.
+func (s *Store) localMiss(h storage.Hash) {
+	if fn := s.onLocalMiss.Load(); fn != nil {
+		(*fn)(h)
+	}
 }

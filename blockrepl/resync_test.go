@@ -399,3 +399,28 @@ func TestScrubRateAndTranquility(t *testing.T) {
 		t.Fatalf("scrub read %d bytes (want %d) and slept %v (want >= 3s)", st.ScrubBytes, total, n1.clock.slept)
 	}
 }
+
+func TestReadThatMissesLocallyQueuesTheBlock(t *testing.T) {
+	c := mustCluster(t, 2)
+	nodes := mustRepairNodes(t, c, nil)
+	data := []byte("lost on node 2's disk")
+	h := mustWrite(t, c.stores[c.ids[0]], data)
+	n2 := nodes[c.ids[1]]
+	if err := setCount(n2, h, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.refs.ResyncDone(h, n2.clock.Now()); err != nil { // as if resynced before the disk lost it
+		t.Fatal(err)
+	}
+	got, release, err := n2.r.cfg.Store.ReadPooled(context.Background(), h)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read: %v", err)
+	}
+	release()
+	if _, err := n2.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !c.stores[n2.id].Has(h) {
+		t.Fatal("a block a read missed locally was not fetched")
+	}
+}

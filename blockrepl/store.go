@@ -3,6 +3,7 @@ package blockrepl
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,6 +84,9 @@ type Store struct {
 	log *slog.Logger
 	m   *metrics
 	bg  sync.WaitGroup // replica writes still running after Write returned
+	// onLocalMiss, set by NewResyncer, learns of blocks this node should
+	// hold but a read did not find locally.
+	onLocalMiss atomic.Pointer[func(storage.Hash)]
 }
 
 // New returns a store. It panics if Caller, Replicas or WriteQuorum is
