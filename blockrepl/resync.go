@@ -138,7 +138,7 @@ func (r *Resyncer) Report(h storage.Hash) {
 
 // Enqueue queues blocks for resync, due at once.
 func (r *Resyncer) Enqueue(hs ...storage.Hash) error {
-	if err := r.cfg.Refs.EnqueueResync(hs...); err != nil {
+	if err := r.cfg.Refs.EnqueueResync(r.cfg.Now(), hs...); err != nil {
 		return err
 	}
 	r.poke()
@@ -189,7 +189,7 @@ func (r *Resyncer) drainReports() {
 		break
 	}
 	if len(hs) > 0 {
-		if err := r.cfg.Refs.EnqueueResync(hs...); err != nil {
+		if err := r.cfg.Refs.EnqueueResync(r.cfg.Now(), hs...); err != nil {
 			r.log.Warn("could not queue reported blocks for resync", "count", len(hs), "err", err)
 		}
 	}

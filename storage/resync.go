@@ -41,10 +41,9 @@ func enqueueResync(tx *bolt.Tx, h Hash, now time.Time) error {
 	return b.Put(h[:], encodeResync(now, attempts))
 }
 
-// EnqueueResync adds blocks to the resync queue, due at once. Blocks
+// EnqueueResync adds blocks to the resync queue, due at now. Blocks
 // are added in batches sharing one commit.
-func (rc *RefCounts) EnqueueResync(hs ...Hash) error {
-	now := time.Now()
+func (rc *RefCounts) EnqueueResync(now time.Time, hs ...Hash) error {
 	err := rc.db.Batch(func(tx *bolt.Tx) error {
 		for _, h := range hs {
 			if err := enqueueResync(tx, h, now); err != nil {
