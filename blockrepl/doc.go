@@ -29,6 +29,27 @@
 // reported through Config.OnBadCopy, and the next replica is tried. Bad
 // bytes are never returned.
 //
+// # Resync, scrub and collection
+//
+// A Resyncer (NewResyncer) keeps a node's disk in line with its
+// partitions. Its queue is persistent (storage.RefCounts keeps it) and is
+// fed when a block's count leaves zero (in the transaction that counts
+// it), when a read misses or finds corrupt a local copy, and by ScanAll.
+// For each block it fetches a missing or corrupt copy from another holder
+// (checked against its hash) when the node holds the block's partition
+// and counts a reference to it; when the node no longer holds the
+// partition it puts the block on every holder that lacks it (block.has,
+// then block.put) and deletes the local copy only once all of them have
+// it. A failure is retried with back-off; a block never leaves the queue
+// unfixed. Scrub re-reads every block and repairs corrupt ones the same
+// way. Collect deletes a block only when its local count has been zero
+// for the GC delay, its file is older than that, and every other holder
+// answers block.refs that it neither references it nor wrote it recently
+// (a holder that cannot be asked keeps the block); then it sweeps files
+// that no count entry knows of after OrphanDelay. Resync and scrub each
+// read or send at most Rate bytes per second and idle Tranquility times
+// as long as each step took.
+//
 // # Wire format
 //
 // Requests are one format-version byte, the 32-byte hash, and for

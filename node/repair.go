@@ -325,3 +325,14 @@ func (b *backend) RepairStatus(ctx context.Context) (admin.RepairStatus, error) 
 }
 
 var _ admin.RepairBackend = (*backend)(nil)
+
+// queueBlockResync queues every block this node knows of for resync: for
+// the layout watcher to call after a layout change (or a change of the
+// versions in use), so that blocks move to their new holders and off the
+// nodes that no longer hold them. It does not wait for the resync.
+func (n *Node) queueBlockResync(ctx context.Context) (int, error) {
+	if n.repair == nil {
+		return 0, nil
+	}
+	return n.repair.r.ScanAll(ctx, nil)
+}

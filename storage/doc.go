@@ -18,6 +18,10 @@
 // only if its file has not been written again in that time, so a block
 // being re-used by a concurrent upload is never lost.
 //
+// RefCounts also keeps the block resync queue (a block enters it when its
+// count leaves zero, in the same transaction) and the time of the last
+// complete scrub, so that both survive a restart.
+//
 // # Caveats
 //
 // storage knows nothing about tables, objects or S3. Callers own the
