@@ -30,7 +30,7 @@ import (
 
 // Limits of these tests' waits.
 const (
-	convergeTimeout = 2 * time.Minute // replicas equal after a fault or a change
+	convergeTimeout = 150 * time.Second // replicas equal after a fault or a change
 	blockSize       = 1 << 20         // block_size default: objects below it are one block
 	inlineLimit     = 16 << 10        // objects below it are inline (no block)
 )
