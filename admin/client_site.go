@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 	"net/url"
+
+	"github.com/garage-web/garage-web/model"
 )
 
 // GetSite describes a site.
@@ -45,5 +47,19 @@ func (c *Client) SetNixCacheKey(ctx context.Context, bucketID, secret string) (N
 func (c *Client) GetNixCacheInfo(ctx context.Context, bucketID string) (NixCacheInfo, error) {
 	var out NixCacheInfo
 	err := c.do(ctx, "GetNixCacheInfo", url.Values{"bucketId": {bucketID}}, nil, &out)
+	return out, err
+}
+
+// NixCachePin pins or unpins a store path of a cache.
+func (c *Client) NixCachePin(ctx context.Context, req NixCachePinRequest) (NixCacheInfo, error) {
+	var out NixCacheInfo
+	err := c.do(ctx, "NixCachePin", nil, req, &out)
+	return out, err
+}
+
+// NixCacheGC collects a cache's narinfos and NARs (see model.NixCacheGC).
+func (c *Client) NixCacheGC(ctx context.Context, req NixCacheGCRequest) (model.NixGCResult, error) {
+	var out model.NixGCResult
+	err := c.do(ctx, "NixCacheGC", nil, req, &out)
 	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/garage-web/garage-web/admin"
 	"github.com/garage-web/garage-web/model"
@@ -62,6 +63,11 @@ func (f *fakeSites) UnaliasBucket(context.Context, string, string) error  { retu
 func (f *fakeSites) SetNixCacheKey(context.Context, string, string) error { return nil }
 func (f *fakeSites) GetNixCacheKey(context.Context, string) (string, error) {
 	return "", nil
+}
+func (f *fakeSites) SetNixCachePin(context.Context, string, string, bool) error { return nil }
+func (f *fakeSites) NixCachePins(context.Context, string) ([]string, error)     { return nil, nil }
+func (f *fakeSites) NixCacheGC(context.Context, string, time.Duration, time.Time, bool) (model.NixGCResult, error) {
+	return model.NixGCResult{}, nil
 }
 
 func TestSiteOperations(t *testing.T) {

@@ -84,9 +84,10 @@ type Model struct {
 	blocklists *table.Table[BlockListEntry]
 	blockrefs  *table.Table[BlockRef]
 	parts      *table.Table[Part]
-	certs      *certTables          // TLS certificate storage (certs.go)
-	sites      *table.Table[Site]   // sites and their deploys (site.go)
-	nixkeys    *table.Table[NixKey] // Nix cache signing keys (site_nixkey.go)
+	certs      *certTables             // TLS certificate storage (certs.go)
+	sites      *table.Table[Site]      // sites and their deploys (site.go)
+	nixkeys    *table.Table[NixKey]    // Nix cache signing keys (site_nixkey.go)
+	nixaccess  *table.Table[NixAccess] // Nix cache narinfo fetches (site_nixgc.go)
 }
 
 // Task kinds of the local work queue.
@@ -161,6 +162,9 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		return nil, err
 	}
 	if m.nixkeys, err = openNixKeyTable(local, placement); err != nil {
+		return nil, err
+	}
+	if m.nixaccess, err = openNixAccessTable(local, placement); err != nil {
 		return nil, err
 	}
 	q := local.Queue()

@@ -20,6 +20,9 @@ type NixKey struct {
 	Bucket string `json:"bucket"`
 	// Secret is the key in Nix's format (NAME:BASE64); "" once removed.
 	Secret crdt.LWW[string] `json:"secret"`
+	// Pins are the pinned store paths (hash parts; false once unpinned),
+	// kept by garbage collection with their closures (site_nixgc.go).
+	Pins crdt.LWWMap[string, bool] `json:"pins,omitempty"`
 }
 
 // PartitionKey implements table.Entry.
@@ -28,12 +31,13 @@ func (k NixKey) PartitionKey() []byte { return nil }
 // SortKey implements table.Entry.
 func (k NixKey) SortKey() []byte { return []byte(k.Bucket) }
 
-// IsTombstone implements table.Entry.
-func (k NixKey) IsTombstone() bool { return k.Secret.Value == "" }
+// IsTombstone implements table.Entry: never (pins outlive a key).
+func (k NixKey) IsTombstone() bool { return false }
 
-// Merge implements table.Entry: the newer key wins.
+// Merge implements table.Entry: the newer key wins, pins merge by pin.
 func (k NixKey) Merge(o NixKey) NixKey {
 	k.Secret = k.Secret.Merge(o.Secret)
+	k.Pins = k.Pins.Merge(o.Pins)
 	return k
 }
 
@@ -52,7 +56,7 @@ func (m *Model) SetNixCacheKey(ctx context.Context, bucketID, secret string) err
 		return fmt.Errorf("read nix cache key: %w", err)
 	}
 	m.clock.Observe(cur.Secret.TS)
-	if err := m.nixkeys.Insert(ctx, NixKey{Bucket: bucketID, Secret: crdt.NewLWW(m.clock.After(cur.Secret.TS), secret)}); err != nil {
+	if err := m.nixkeys.Insert(ctx, NixKey{Bucket: bucketID, Secret: crdt.NewLWW(m.clock.After(cur.Secret.TS), secret), Pins: cur.Pins}); err != nil {
 		return fmt.Errorf("write nix cache key: %w", err)
 	}
 	return nil

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/garage-web/garage-web/model"
-	"github.com/garage-web/garage-web/s3"
 	"github.com/garage-web/garage-web/nixsign"
+	"github.com/garage-web/garage-web/s3"
 )
 
 // Server-side signing of Nix narinfos: a cache bucket holding a signing
@@ -99,4 +99,36 @@ func (s *Server) serveSignedNarinfo(w http.ResponseWriter, r *http.Request, st *
 		_, _ = w.Write(out)
 	}
 	return true, nil
+}
+
+// touchInterval: a narinfo's fetch is recorded at most this often (for
+// garbage collection by last use, model.NixCacheGC).
+const touchInterval = time.Hour
+
+// touchNarinfo records, in the background, that narinfo key of a bucket
+// was fetched, once per touchInterval per narinfo and node.
+func (s *Server) touchNarinfo(ctx context.Context, bucketID, key string) {
+	if !strings.HasSuffix(key, ".narinfo") {
+		return
+	}
+	id := bucketID + "/" + key
+	now := time.Now()
+	s.mu.Lock()
+	last, ok := s.touched[id]
+	if ok && now.Sub(last) < touchInterval {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.touched) >= 1<<16 {
+		s.touched = map[string]time.Time{}
+	}
+	s.touched[id] = now
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	go func() {
+		defer cancel()
+		if err := s.store.TouchNixNarinfo(ctx, bucketID, key, now); err != nil {
+			s.log.Warn("recording a narinfo fetch failed", "bucket", bucketID, "key", key, "err", err)
+		}
+	}()
 }

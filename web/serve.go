@@ -33,6 +33,8 @@ type Store interface {
 	// GetNixCacheKey returns a cache bucket's narinfo signing key, ""
 	// when it has none (narinfo.go).
 	GetNixCacheKey(ctx context.Context, bucketID string) (string, error)
+	// TouchNixNarinfo records a narinfo fetch, for garbage collection.
+	TouchNixNarinfo(ctx context.Context, bucketID, key string, now time.Time) error
 }
 
 var _ Store = (*model.Model)(nil)
@@ -56,6 +58,7 @@ type Server struct {
 	docs       map[string]cachedDoc    // by bucket id: the parsed website document
 	rulesCache map[string]cachedRules  // by bucket id: _redirects and _headers (rules.go)
 	nixKeys    map[string]cachedNixKey // by bucket id: narinfo signing keys (narinfo.go)
+	touched    map[string]time.Time    // bucket id/narinfo key: last fetch recorded (narinfo.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -74,7 +77,7 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}}, nil
+	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{}}, nil
 }
 
 // statusError is an error answered with an HTTP status and a short text.
@@ -240,6 +243,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, st *site) error {
 // serveObject sends object v stored under key, or its precompressed
 // sibling when the client accepts one.
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, key string, v model.ObjectVersion) error {
+	s.touchNarinfo(r.Context(), st.bucket.ID, key)
 	if done, err := s.serveSignedNarinfo(w, r, st, key, v); done || err != nil {
 		return err
 	}

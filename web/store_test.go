@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/table/crdt"
@@ -25,6 +26,7 @@ type memStore struct {
 	openErr error // returned by Open when set
 	sites   map[string]model.Site
 	nixKeys map[string]string // bucket id → secret key
+	touches int
 }
 
 func newMemStore() *memStore {
@@ -157,4 +159,12 @@ func (m *memStore) GetNixCacheKey(ctx context.Context, bucketID string) (string,
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.nixKeys[bucketID], nil
+}
+
+// TouchNixNarinfo implements Store: it counts.
+func (m *memStore) TouchNixNarinfo(ctx context.Context, bucketID, key string, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.touches++
+	return nil
 }

@@ -82,6 +82,9 @@ func commands() []command {
 		{"nix-cache keygen", "BUCKET", 1, "give a Nix cache a new signing key (narinfos are signed when served); prints the public key", setupNixCacheKeygen},
 		{"nix-cache set-key", "BUCKET FILE", 2, "give a Nix cache the secret key in FILE (nix key generate-secret)", setupNixCacheSetKey},
 		{"nix-cache info", "BUCKET", 1, "print a Nix cache's public key", setupNixCacheInfo},
+		{"nix-cache pin", "BUCKET STOREPATH", 2, "keep a store path and its closure through nix-cache gc", setupNixCachePin},
+		{"nix-cache unpin", "BUCKET STOREPATH", 2, "stop pinning a store path", setupNixCacheUnpin},
+		{"nix-cache gc", "BUCKET", 1, "remove narinfos unused for --older-than AGE and the NARs nothing references (--dry-run)", setupNixCacheGC},
 	}
 }
 
