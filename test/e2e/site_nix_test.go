@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,64 @@ func TestNixCacheServerSigning(t *testing.T) {
 	host := strings.TrimPrefix(e.cache, "http://")
 	if r := n.WebGet(t, host, "/"+hash+".narinfo"); strings.Count(string(r.Body), "Sig: nix-cache-1:") != 1 {
 		t.Errorf("narinfo as served:\n%s", r.Body)
+	}
+}
+
+// TestNixCacheGC: `nix-cache gc` removes a path whose narinfo expired
+// (and its NAR), and keeps a pinned path with its closure: substituting
+// it still works.
+func TestNixCacheGC(t *testing.T) {
+	n := startNode(t)
+	e := newNixEnv(t, n)
+	e.script.Must(t, "setup")
+	netrc := filepath.Join(e.dir, "state", "netrc")
+	store := filepath.Join(e.dir, "store")
+	pub := strings.TrimSpace(n.CLI(t, "nix-cache", "keygen", "nix-cache"))
+	old := e.storePath("expires", "radishes\n")
+	pinned := e.storePath("pinned", "garlic\n")
+	e.nix.Must(t, "--store", store, "copy", "--to", e.cache, "--netrc-file", netrc, old, pinned)
+	n.CLI(t, "nix-cache", "pin", "nix-cache", pinned)
+
+	host := strings.TrimPrefix(e.cache, "http://")
+	narinfoOf := func(p string) string { return "/" + strings.SplitN(filepath.Base(p), "-", 2)[0] + ".narinfo" }
+	oldInfo := n.WebGet(t, host, narinfoOf(old))
+	url := regexp.MustCompile(`(?m)^URL: (\S+)$`).FindStringSubmatch(string(oldInfo.Body))
+	if oldInfo.Status != 200 || url == nil {
+		t.Fatalf("narinfo of %s: %d %q", old, oldInfo.Status, oldInfo.Body)
+	}
+
+	dry := n.CLI(t, "nix-cache", "gc", "nix-cache", "--older-than", "0s", "--dry-run", "--json")
+	var res struct {
+		Narinfos []string `json:"narinfos"`
+		Nars     []string `json:"nars"`
+		Kept     int      `json:"kept"`
+	}
+	// The expired path and its own dependency (its notes file) go; the
+	// pinned path and its dependency stay.
+	if err := json.Unmarshal([]byte(dry), &res); err != nil || len(res.Narinfos) != 2 || !slices.Contains(res.Narinfos, narinfoOf(old)[1:]) ||
+		len(res.Nars) != 2 || !slices.Contains(res.Nars, url[1]) || res.Kept != 2 {
+		t.Fatalf("gc --dry-run: %v %s", err, dry)
+	}
+	if r := n.WebGet(t, host, narinfoOf(old)); r.Status != 200 {
+		t.Fatalf("--dry-run removed the narinfo: %d", r.Status)
+	}
+	n.CLI(t, "nix-cache", "gc", "nix-cache", "--older-than", "0s")
+	if r := n.WebGet(t, host, narinfoOf(old)); r.Status != 404 {
+		t.Errorf("expired narinfo: %d", r.Status)
+	}
+	if r := n.WebDo(t, "HEAD", host, "/"+url[1], nil); r.Status != 404 {
+		t.Errorf("its NAR: %d", r.Status)
+	}
+	fetch := func(storeName, path string) (string, error) {
+		o, errOut, err := e.nix.Run("--store", filepath.Join(e.dir, storeName), "copy", "--from", e.cache,
+			"--option", "trusted-public-keys", pub, "--option", "narinfo-cache-positive-ttl", "0",
+			"--option", "narinfo-cache-negative-ttl", "0", path)
+		return o + errOut, err
+	}
+	if out, err := fetch("store-pinned", pinned); err != nil {
+		t.Fatalf("substituting the pinned path after gc: %v\n%s", err, out)
+	}
+	if out, err := fetch("store-expired", old); err == nil {
+		t.Errorf("the collected path still substitutes:\n%s", out)
 	}
 }
