@@ -50,7 +50,7 @@ func (m *repairMetrics) register(reg prometheus.Registerer) error {
 		cf("garage_web_block_resync_fetched_total", "Blocks fetched from another holder by resync or scrub.", &m.fetched),
 		cf("garage_web_block_resync_offloaded_total", "Blocks handed over to their holders and deleted here.", &m.offloaded),
 		cf("garage_web_scrub_checked_total", "Blocks re-read and checked by scrub.", &m.scrubChecked),
-		cf("garage_web_scrub_corrupted_total", "Corrupt local blocks found (scrub or resync).", &m.scrubCorrupt),
+		cf("garage_web_scrub_corrupted_total", "Corrupt local blocks found by scrub.", &m.scrubCorrupt),
 		cf("garage_web_scrub_repaired_total", "Corrupt blocks that scrub replaced by a good copy.", &m.scrubRepaired),
 		cf("garage_web_block_gc_deleted_total", "Unreferenced blocks deleted once every holder agreed.", &m.gcDeleted),
 		cf("garage_web_block_gc_orphans_total", "Block files without any reference entry swept.", &m.gcOrphans),

@@ -136,6 +136,25 @@ func (r *Resyncer) Report(h storage.Hash) {
 	}
 }
 
+// ReportCorrupt sets aside a local copy found corrupt (so that no read
+// meets it again and resync sees the block missing) and queues the block
+// for resync. It is meant for storage.BlockStore.OnCorrupt.
+func (r *Resyncer) ReportCorrupt(h storage.Hash) {
+	if err := r.local.Quarantine(h); err != nil {
+		r.log.Warn("could not set a corrupt block aside", "block", h, "err", err)
+	}
+	r.Report(h)
+}
+
+// RetryNow makes every queued block due at once (a node came back: the
+// blocks waiting for it need not wait for their back-off).
+func (r *Resyncer) RetryNow() {
+	if err := r.cfg.Refs.ResyncAllDue(r.cfg.Now()); err != nil {
+		r.log.Warn("could not reschedule the resync queue", "err", err)
+	}
+	r.poke()
+}
+
 // Enqueue queues blocks for resync, due at once.
 func (r *Resyncer) Enqueue(hs ...storage.Hash) error {
 	if err := r.cfg.Refs.EnqueueResync(r.cfg.Now(), hs...); err != nil {
@@ -264,20 +283,9 @@ func (r *Resyncer) resyncOne(ctx context.Context, h storage.Hash) error {
 	switch {
 	case info.Count > 0 && holds:
 		if has {
-			if err := r.resyncLim.wait(ctx, r.local.FileSize(h)); err != nil {
-				return err
-			}
-			_, err := r.local.Verify(h)
-			if err == nil {
-				return nil
-			}
-			if !errors.Is(err, storage.ErrCorrupt) && !errors.Is(err, storage.ErrBlockNotFound) {
-				return err
-			}
-			r.m.scrubCorrupt.Inc()
-			if err := r.local.Quarantine(h); err != nil {
-				return err
-			}
+			// The content is scrub's business: a copy found corrupt is
+			// set aside when found (ReportCorrupt), so it is missing here.
+			return nil
 		}
 		if err := r.fetch(ctx, h, r.resyncLim); err != nil {
 			return err

@@ -424,3 +424,58 @@ func TestReadThatMissesLocallyQueuesTheBlock(t *testing.T) {
 		t.Fatal("a block a read missed locally was not fetched")
 	}
 }
+
+func TestCorruptCopyFoundByAReadIsReplaced(t *testing.T) {
+	c := mustCluster(t, 2)
+	nodes := mustRepairNodes(t, c, nil)
+	n1 := nodes[c.ids[0]]
+	c.stores[n1.id].OnCorrupt = n1.r.ReportCorrupt
+	data := bytes.Repeat([]byte("bit rot "), 500)
+	var h storage.Hash
+	for _, id := range c.ids {
+		h = mustWrite(t, c.stores[id], data)
+	}
+	if err := setCount(n1, h, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n1.r.ProcessDue(context.Background()); err != nil { // the first reference's check
+		t.Fatal(err)
+	}
+	corruptBlock(t, c.stores[n1.id], h)
+	got, release, err := n1.r.cfg.Store.ReadPooled(context.Background(), h)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read with a corrupt local copy: %v", err)
+	}
+	release()
+	if c.stores[n1.id].Has(h) {
+		t.Fatal("corrupt copy not set aside")
+	}
+	if _, err := n1.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.stores[n1.id].Verify(h); err != nil {
+		t.Fatalf("block after resync: %v", err)
+	}
+}
+
+func TestRetryNowSkipsTheBackoff(t *testing.T) {
+	c := mustCluster(t, 2)
+	nodes := mustRepairNodes(t, c, nil)
+	h := mustWrite(t, c.stores[c.ids[0]], []byte("waiting for node 1"))
+	n2 := nodes[c.ids[1]]
+	c.net.setDown(c.ids[0], true)
+	if err := setCount(n2, h, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n2.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.net.setDown(c.ids[0], false)
+	n2.r.RetryNow()
+	if _, err := n2.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !c.stores[n2.id].Has(h) {
+		t.Fatal("block not fetched at once when its holder came back")
+	}
+}

@@ -35,12 +35,15 @@ type repairs struct {
 	scrubInterval time.Duration
 	disableScrub  bool
 
-	mu    sync.Mutex
-	ctx   context.Context // the node's run context; nil before Run
-	ops   map[string]*admin.RepairOperation
-	wg    sync.WaitGroup
-	ready chan struct{} // closed when run starts
-	done  chan struct{} // closed when run returned
+	mu  sync.Mutex
+	ctx context.Context // the node's run context; nil before Run
+	ops map[string]*admin.RepairOperation
+	wg  sync.WaitGroup
+	// scanning: a layout change's scan runs; rescan: another change came
+	// meanwhile.
+	scanning, rescan bool
+	ready            chan struct{} // closed when run starts
+	done             chan struct{} // closed when run returned
 }
 
 // openRepairs builds the resyncer over the node's block store and
@@ -82,7 +85,15 @@ func (n *Node) openRepairs() error {
 		if prev != nil {
 			prev(h)
 		}
-		rp.r.Report(h)
+		rp.r.ReportCorrupt(h)
+	}
+	// A node back: what waited for it goes now. A layout change: every
+	// block is looked at again (moved to or off this node).
+	n.cluster.onPeerUp = append(n.cluster.onPeerUp, rp.r.RetryNow)
+	prevLayout := n.cluster.onLayout
+	n.cluster.onLayout = func() {
+		prevLayout()
+		rp.layoutChanged()
 	}
 	n.model.SetBlockCollector(func(ctx context.Context) error {
 		res, err := rp.r.Collect(ctx)
@@ -326,13 +337,37 @@ func (b *backend) RepairStatus(ctx context.Context) (admin.RepairStatus, error) 
 
 var _ admin.RepairBackend = (*backend)(nil)
 
-// queueBlockResync queues every block this node knows of for resync: for
-// the layout watcher to call after a layout change (or a change of the
-// versions in use), so that blocks move to their new holders and off the
-// nodes that no longer hold them. It does not wait for the resync.
-func (n *Node) queueBlockResync(ctx context.Context) (int, error) {
-	if n.repair == nil {
-		return 0, nil
+// layoutChanged queues every block for resync in the background, so that
+// blocks move to their new holders and off the nodes that no longer hold
+// them. Changes that come while a scan runs make one more scan after it.
+func (rp *repairs) layoutChanged() {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if rp.ctx == nil {
+		return // not running yet: the first layout comes before any block
 	}
-	return n.repair.r.ScanAll(ctx, nil)
+	if rp.scanning {
+		rp.rescan = true
+		return
+	}
+	rp.scanning = true
+	ctx := rp.ctx
+	rp.wg.Go(func() {
+		for {
+			n, err := rp.r.ScanAll(ctx, nil)
+			if err != nil && ctx.Err() == nil {
+				rp.log.Warn("queueing blocks after a layout change failed", "err", err)
+			} else if err == nil {
+				rp.log.Info("layout changed: blocks queued for resync", "count", n)
+			}
+			rp.mu.Lock()
+			if !rp.rescan || ctx.Err() != nil {
+				rp.scanning = false
+				rp.mu.Unlock()
+				return
+			}
+			rp.rescan = false
+			rp.mu.Unlock()
+		}
+	})
 }

@@ -70,9 +70,12 @@ func TestRepairBlocksFixesDriftedCountsAndScrubChecksEveryBlock(t *testing.T) {
 		t.Fatal("could not make a count drift", err)
 	}
 	b := &backend{n: n}
+	syncer := n.tableRepair
+	n.tableRepair = nil
 	if _, err := b.LaunchRepair(ctx, admin.RepairTables); !errors.Is(err, admin.ErrNotImplemented) {
 		t.Fatalf("table repair without a syncer: %v", err)
 	}
+	n.tableRepair = syncer
 	if _, err := b.LaunchRepair(ctx, admin.RepairBlocks); err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,35 @@ func (rc *RefCounts) ResyncRetry(h Hash, next time.Time) (attempts uint64, err e
 	return attempts, err
 }
 
+// ResyncAllDue makes every queued block due at now, keeping its attempt
+// count: for when a node comes back and the blocks waiting for it may be
+// fixed at once.
+func (rc *RefCounts) ResyncAllDue(now time.Time) error {
+	return rc.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(resyncBucket)
+		type item struct {
+			k []byte
+			v []byte
+		}
+		var items []item
+		err := b.ForEach(func(k, v []byte) error {
+			if at, attempts := decodeResync(v); at.After(now) {
+				items = append(items, item{append([]byte(nil), k...), encodeResync(now, attempts)})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := b.Put(it.k, it.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ResyncLen returns the number of queued blocks.
 func (rc *RefCounts) ResyncLen() (int, error) {
 	var n int
