@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"testing"
@@ -56,7 +57,9 @@ func TestConvergeAfterSiteCut(t *testing.T) {
 	t.Logf("with zb cut off: %d PUTs and %d GETs through za and zc, all ok", len(cut), 3*(len(cut)+objs.len()))
 
 	must(t, c.Net.Heal(n[2].Name, n[3].Name))
-	if err := c.WaitAllUp(ctx, c.Nodes...); err != nil {
+	hctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := c.WaitAllUp(hctx, c.Nodes...); err != nil {
 		// Tell a network that did not come back from membership that did not.
 		t.Logf("after the heal, TCP from %s to %s's RPC port: %v", n[2].Name, n[0].Name, dialFrom(c.Net, n[2], n[0].RPCAddr()))
 		t.Fatal(err)
