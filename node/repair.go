@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,8 +43,9 @@ type repairs struct {
 	// scanning: a layout change's scan runs; rescan: another change came
 	// meanwhile.
 	scanning, rescan bool
-	ready            chan struct{} // closed when run starts
-	done             chan struct{} // closed when run returned
+	lastHolders      [sha256.Size]byte // holdersFingerprint at the last scan
+	ready            chan struct{}     // closed when run starts
+	done             chan struct{}     // closed when run returned
 }
 
 // openRepairs builds the resyncer over the node's block store and
@@ -346,6 +348,13 @@ func (rp *repairs) layoutChanged() {
 	if rp.ctx == nil {
 		return // not running yet: the first layout comes before any block
 	}
+	// Only a change of where partitions live matters (not staged
+	// changes or tracker updates).
+	fp := rp.holdersFingerprint()
+	if fp == rp.lastHolders {
+		return
+	}
+	rp.lastHolders = fp
 	if rp.scanning {
 		rp.rescan = true
 		return
@@ -370,4 +379,18 @@ func (rp *repairs) layoutChanged() {
 			rp.mu.Unlock()
 		}
 	})
+}
+
+// holdersFingerprint sums up the holders of every partition.
+func (rp *repairs) holdersFingerprint() [sha256.Size]byte {
+	h := sha256.New()
+	for p := range 256 {
+		h.Write([]byte{byte(p)})
+		for _, id := range rp.n.cluster.holders(uint8(p)) {
+			h.Write(id[:])
+		}
+	}
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
 }
