@@ -31,8 +31,8 @@ import (
 // Limits of these tests' waits.
 const (
 	convergeTimeout = 150 * time.Second // replicas equal after a fault or a change
-	blockSize       = 1 << 20         // block_size default: objects below it are one block
-	inlineLimit     = 16 << 10        // objects below it are inline (no block)
+	blockSize       = 1 << 20           // block_size default: objects below it are one block
+	inlineLimit     = 16 << 10          // objects below it are inline (no block)
 )
 
 // tableStatus is GET /v2/GetNodeTableStatus?partitions=true.
