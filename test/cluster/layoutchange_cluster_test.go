@@ -28,16 +28,11 @@ type mixedLoad struct {
 	stop             chan struct{}
 	wg               sync.WaitGroup
 	stopped          bool
-	writers, readers int
-	bucket           string
-	targets          func() []*Node
-	c                *Cluster
-	sizes            []int
+	sizes            []int // bodies: inline and one-block
 }
 
 func startMixedLoad(ctx context.Context, c *Cluster, bucket string, writers, readers int, targets func() []*Node) *mixedLoad {
-	l := &mixedLoad{acked: newObjectSet(), stop: make(chan struct{}), writers: writers, readers: readers,
-		bucket: bucket, targets: targets, c: c, sizes: []int{200, 3000, 20 << 10, 100 << 10}}
+	l := &mixedLoad{acked: newObjectSet(), stop: make(chan struct{}), sizes: []int{200, 3000, 20 << 10, 100 << 10}}
 	for w := 0; w < writers; w++ {
 		l.wg.Add(1)
 		go func() {
