@@ -19,6 +19,7 @@ type NixCacheBackend interface {
 	SetNixCachePin(ctx context.Context, bucketID, hash string, pinned bool) error
 	NixCachePins(ctx context.Context, bucketID string) ([]string, error)
 	NixCacheGC(ctx context.Context, bucketID string, olderThan time.Duration, now time.Time, dryRun bool) (model.NixGCResult, error)
+	CountPrefix(ctx context.Context, bucketID, prefix string) (objects, bytes int64, err error)
 }
 
 // NixCachePinRequest is the body of NixCachePin: a store path (or its
@@ -50,6 +51,9 @@ type NixCacheInfo struct {
 	PublicKey string `json:"publicKey"`
 	// Pins are the pinned store paths' hash parts.
 	Pins []string `json:"pins"`
+	// Nars and NarBytes: the NARs stored (keys under nar/).
+	Nars     int64 `json:"nars"`
+	NarBytes int64 `json:"narBytes"`
 }
 
 func (s *Server) nixRoutes() []route {
@@ -113,6 +117,9 @@ func (s *Server) writeNixInfo(w http.ResponseWriter, r *http.Request, bucketID s
 		return err
 	}
 	out.Pins = append(out.Pins, pins...)
+	if out.Nars, out.NarBytes, err = s.sites.CountPrefix(r.Context(), bucketID, "nar/"); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

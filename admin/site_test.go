@@ -66,6 +66,9 @@ func (f *fakeSites) GetNixCacheKey(context.Context, string) (string, error) {
 }
 func (f *fakeSites) SetNixCachePin(context.Context, string, string, bool) error { return nil }
 func (f *fakeSites) NixCachePins(context.Context, string) ([]string, error)     { return nil, nil }
+func (f *fakeSites) CountPrefix(context.Context, string, string) (int64, int64, error) {
+	return 0, 0, nil
+}
 func (f *fakeSites) NixCacheGC(context.Context, string, time.Duration, time.Time, bool) (model.NixGCResult, error) {
 	return model.NixGCResult{}, nil
 }

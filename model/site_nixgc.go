@@ -235,3 +235,26 @@ func (m *Model) readNarinfo(ctx context.Context, v ObjectVersion) (*narinfoFacts
 	}
 	return f, nil
 }
+
+// CountPrefix counts the visible objects of a bucket whose keys start
+// with prefix, and their bytes (a NAR count: prefix "nar/"). It walks
+// them: for admin requests.
+func (m *Model) CountPrefix(ctx context.Context, bucketID, prefix string) (objects, bytes int64, err error) {
+	start := ""
+	for {
+		page, err := m.ListObjects(ctx, ListInput{BucketID: bucketID, Prefix: prefix, StartAfter: start, MaxKeys: 1000})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, o := range page.Objects {
+			objects++
+			if o.Version.Meta != nil {
+				bytes += o.Version.Meta.Size
+			}
+			start = o.Key
+		}
+		if !page.IsTruncated {
+			return objects, bytes, nil
+		}
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,10 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	bytesOut *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// Nix caches: narinfo lookups by result (hit, miss) and NAR bytes
+	// served, by site.
+	narinfos *prometheus.CounterVec
+	narBytes *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -34,8 +39,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Web endpoint request latency (until the last byte), by site.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
 		}, []string{"site"}),
+		narinfos: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "garageweb_nix_cache_narinfo_requests_total",
+			Help: "Nix cache narinfo GET/HEAD requests by site and result (hit: 200, miss: 404).",
+		}, []string{"site", "result"}),
+		narBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "garageweb_nix_cache_nar_bytes_total",
+			Help: "Bytes of NARs (keys under nar/) served, by site.",
+		}, []string{"site"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.bytesOut, m.latency} {
+	for _, c := range []prometheus.Collector{m.requests, m.bytesOut, m.latency, m.narinfos, m.narBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -85,6 +98,16 @@ func (s *Server) observe(r *http.Request, rec *recorder, label string, d time.Du
 	s.metrics.requests.WithLabelValues(label, strconv.Itoa(status)).Inc()
 	s.metrics.bytesOut.WithLabelValues(label).Add(float64(rec.bytes))
 	s.metrics.latency.WithLabelValues(label).Observe(d.Seconds())
+	if label != noSite && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, ".narinfo") && status == http.StatusOK:
+			s.metrics.narinfos.WithLabelValues(label, "hit").Inc()
+		case strings.HasSuffix(p, ".narinfo") && status == http.StatusNotFound:
+			s.metrics.narinfos.WithLabelValues(label, "miss").Inc()
+		case strings.HasPrefix(p, "/nar/"):
+			s.metrics.narBytes.WithLabelValues(label).Add(float64(rec.bytes))
+		}
+	}
 	s.log.Info("web request",
 		"site", label,
 		"method", r.Method,

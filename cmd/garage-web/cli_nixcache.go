@@ -62,7 +62,8 @@ func setupNixCacheSetKey(*flag.FlagSet) runFunc {
 	})
 }
 
-func setupNixCacheInfo(*flag.FlagSet) runFunc {
+func setupNixCacheInfo(fs *flag.FlagSet) runFunc {
+	stats := fs.Bool("stats", false, "also print the NARs stored and the pins")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		b, err := findBucket(ctx, cl, args[0])
 		if err != nil {
@@ -72,7 +73,15 @@ func setupNixCacheInfo(*flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		return showNixInfo(c, args[0], info)
+		if !*stats || c.opts.json {
+			return showNixInfo(c, args[0], info)
+		}
+		if err := showNixInfo(c, args[0], info); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "NARs stored: %d (%s); pinned paths: %d\n", info.Nars, formatBytes(info.NarBytes), len(info.Pins))
+		fmt.Fprintln(c.stdout, "Hits, misses and bytes served: garageweb_nix_cache_* on the admin API's /metrics.")
+		return nil
 	})
 }
 

@@ -53,6 +53,18 @@ func TestNixCacheServerSigning(t *testing.T) {
 	if r := n.WebGet(t, host, "/"+hash+".narinfo"); strings.Count(string(r.Body), "Sig: nix-cache-1:") != 1 {
 		t.Errorf("narinfo as served:\n%s", r.Body)
 	}
+	// Statistics: narinfo hits and misses, NAR bytes, NARs stored.
+	for _, m := range []string{"garageweb_nix_cache_narinfo_requests_total", "garageweb_nix_cache_nar_bytes_total"} {
+		if v, ok := n.Metric(t, m); !ok || v == 0 {
+			t.Errorf("%s = %v (present %v)", m, v, ok)
+		}
+	}
+	var stats struct {
+		Nars int `json:"nars"`
+	}
+	if err := json.Unmarshal([]byte(n.CLI(t, "nix-cache", "info", "nix-cache", "--json")), &stats); err != nil || stats.Nars < 2 {
+		t.Errorf("nix-cache info: %+v %v", stats, err)
+	}
 }
 
 // TestNixCacheGC: `nix-cache gc` removes a path whose narinfo expired
