@@ -22,6 +22,10 @@ const (
 	scrubCheckEvery = time.Hour
 )
 
+// holdersMark names the stored fingerprint of the placement the last
+// complete block scan was for.
+const holdersMark = "block-scan-holders"
+
 // repairTypes are the repairs, in the order GetRepairStatus lists them.
 var repairTypes = []string{admin.RepairBlocks, admin.RepairTables, admin.RepairScrub}
 
@@ -113,6 +117,14 @@ func (n *Node) openRepairs() error {
 func (rp *repairs) run(ctx context.Context) {
 	rp.mu.Lock()
 	rp.ctx = ctx
+	// Blocks are queued again if partitions moved while the node was
+	// down (or before its last scan finished).
+	rp.lastHolders = rp.holdersFingerprint()
+	if mark, err := rp.n.refs.RepairMark(holdersMark); err != nil {
+		rp.log.Warn("could not read the placement of the last block scan", "err", err)
+	} else if string(mark) != string(rp.lastHolders[:]) {
+		rp.scanLocked()
+	}
 	rp.mu.Unlock()
 	close(rp.ready)
 	defer close(rp.done)
@@ -168,6 +180,9 @@ func (rp *repairs) launch(kind string) (admin.RepairOperation, error) {
 	defer rp.mu.Unlock()
 	if rp.ctx == nil {
 		return admin.RepairOperation{}, fmt.Errorf("%w: repairs start once the node runs", admin.ErrNotReady)
+	}
+	if rp.ctx.Err() != nil {
+		return admin.RepairOperation{}, fmt.Errorf("%w: the node is stopping", admin.ErrNotReady)
 	}
 	op := rp.ops[kind]
 	if op.State == admin.RepairRunning {
@@ -355,6 +370,16 @@ func (rp *repairs) layoutChanged() {
 		return
 	}
 	rp.lastHolders = fp
+	rp.scanLocked()
+}
+
+// scanLocked starts (or schedules after the running one) a scan that
+// queues every block for resync, and records the placement it was for
+// once done. rp.mu is held.
+func (rp *repairs) scanLocked() {
+	if rp.ctx.Err() != nil {
+		return // stopping: no new work
+	}
 	if rp.scanning {
 		rp.rescan = true
 		return
@@ -363,11 +388,17 @@ func (rp *repairs) layoutChanged() {
 	ctx := rp.ctx
 	rp.wg.Go(func() {
 		for {
+			rp.mu.Lock()
+			fp := rp.lastHolders
+			rp.mu.Unlock()
 			n, err := rp.r.ScanAll(ctx, nil)
 			if err != nil && ctx.Err() == nil {
 				rp.log.Warn("queueing blocks after a layout change failed", "err", err)
 			} else if err == nil {
 				rp.log.Info("layout changed: blocks queued for resync", "count", n)
+				if err := rp.n.refs.SetRepairMark(holdersMark, fp[:]); err != nil {
+					rp.log.Warn("could not record the placement of the block scan", "err", err)
+				}
 			}
 			rp.mu.Lock()
 			if !rp.rescan || ctx.Err() != nil {

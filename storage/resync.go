@@ -273,3 +273,24 @@ func (rc *RefCounts) SetLastScrub(t time.Time) error {
 		return tx.Bucket(repairBucket).Put([]byte("last_scrub"), v[:])
 	})
 }
+
+// RepairMark returns a small value kept for background repair under name
+// (nil if none): what a node must remember across restarts, such as the
+// placement its last block scan was for.
+func (rc *RefCounts) RepairMark(name string) ([]byte, error) {
+	var out []byte
+	err := rc.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(repairBucket).Get([]byte("mark:" + name)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetRepairMark stores v under name (see RepairMark).
+func (rc *RefCounts) SetRepairMark(name string, v []byte) error {
+	return rc.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(repairBucket).Put([]byte("mark:"+name), v)
+	})
+}
