@@ -27,7 +27,9 @@ FUZZ := \
 	./s3/sigv4:FuzzChunkedDecoder \
 	./s3:FuzzRequestXML \
 	./s3:FuzzSingleDocument \
-	./web:FuzzKeyFromPath
+	./web:FuzzKeyFromPath \
+	./site/rules:FuzzParseRedirects \
+	./site/rules:FuzzParseHeaders
 FUZZTIME ?= 10s
 
 .PHONY: build run test lint vet fmt-check staticcheck unit e2e cluster fuzz
