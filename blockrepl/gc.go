@@ -53,8 +53,20 @@ func RegisterRefs(r Registrar, refs *storage.RefCounts, local *storage.BlockStor
 // referencedElsewhere reports whether another holder of h's partition
 // still references h or may be uploading it. A holder that is down, does
 // not answer or answers an error counts as referencing it: a block is
-// deleted only when every holder agreed.
+// deleted only when every holder agreed. On a node that no longer holds
+// the partition, it reports whether some holder still lacks a copy.
 func (r *Resyncer) referencedElsewhere(ctx context.Context, h storage.Hash) (bool, error) {
+	if holders := r.otherHolders(h); len(holders) > 0 && !r.cfg.Holds(Partition(h)) {
+		// Not a holder any more: what the holders reference is theirs to
+		// keep; this copy may go once each of them has one.
+		for _, n := range holders {
+			has, err := r.cfg.Store.HasOn(ctx, n, h)
+			if err != nil || !has {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	for _, n := range r.otherHolders(h) {
 		if !r.cfg.Store.alive(n) {
 			return true, nil

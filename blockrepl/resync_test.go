@@ -479,3 +479,37 @@ func TestRetryNowSkipsTheBackoff(t *testing.T) {
 		t.Fatal("block not fetched at once when its holder came back")
 	}
 }
+
+func TestGCOnAFormerHolderWaitsForTheHoldersCopies(t *testing.T) {
+	c := mustCluster(t, 3)
+	others := c.ids[1:]
+	nodes := mustRepairNodes(t, c, func(id cluster.NodeID, cfg *ResyncConfig) {
+		if id == c.ids[0] {
+			cfg.Holders = func(uint8) []cluster.NodeID { return others }
+		}
+	})
+	n1 := nodes[c.ids[0]]
+	n1.holds = false
+	data := []byte("left behind by a layout change")
+	h := mustWrite(t, c.stores[n1.id], data)
+	mustWrite(t, c.stores[c.ids[1]], data)
+	for _, id := range others {
+		if err := setCount(nodes[id], h, 1); err != nil { // the holders use it
+			t.Fatal(err)
+		}
+	}
+	if err := setCount(n1, h, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := setCount(n1, h, 0); err != nil { // recounted to zero here
+		t.Fatal(err)
+	}
+	n1.clock.advance(10 * time.Minute)
+	if res, _ := n1.r.Collect(context.Background()); res.Deleted != 0 {
+		t.Fatal("former holder deleted the copy a holder still lacks")
+	}
+	mustWrite(t, c.stores[c.ids[2]], data)
+	if res, err := n1.r.Collect(context.Background()); err != nil || res.Deleted != 1 || c.stores[n1.id].Has(h) {
+		t.Fatalf("former holder kept a copy every holder has: %+v, %v", res, err)
+	}
+}
