@@ -94,4 +94,17 @@ func TestRepairBlocksFixesDriftedCountsAndScrubChecksEveryBlock(t *testing.T) {
 	if err != nil || op.State != admin.RepairDone || st.Blocks.ScrubChecked < int64(len(counted)) || st.Blocks.LastScrub == nil {
 		t.Fatalf("scrub: %+v, status %+v, %v", op, st.Blocks, err)
 	}
+	mfs, err := n.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, mf := range mfs {
+		found[mf.GetName()] = true
+	}
+	for _, name := range []string{"garage_web_block_resync_queue_length", "garage_web_scrub_checked_total", "garage_web_scrub_repaired_total", "garage_web_scrub_last_timestamp_seconds", "garage_web_block_gc_deleted_total"} {
+		if !found[name] {
+			t.Errorf("metric %s not exported", name)
+		}
+	}
 }
