@@ -287,6 +287,8 @@ type convergence struct {
 	// entry of partition p and no block of it. Nil: every node holds all.
 	pl     *placement
 	blocks map[string]bool // blocks that must be on every holder
+	// onFail, if set, logs more about a check that did not pass in time.
+	onFail func()
 }
 
 // holds says whether node n should hold partition p.
@@ -409,6 +411,9 @@ func waitConverged(ctx context.Context, t *testing.T, what string, cv convergenc
 			}
 			t.Logf("%s: %d block files on disk; holds %d of the %d test blocks it should", n.Name, len(files), has, should)
 		}
+		if cv.onFail != nil {
+			cv.onFail()
+		}
 		t.Fatal(err)
 	}
 	t.Logf("%s: converged after %v (%d nodes, %d blocks checked)", what, time.Since(start).Round(time.Second), len(cv.nodes), len(cv.blocks))
@@ -451,9 +456,12 @@ type objectSet struct {
 	mu   sync.Mutex
 	keys []string
 	objs map[string][]byte
+	at   map[string]time.Time // when each PUT was acknowledged
 }
 
-func newObjectSet() *objectSet { return &objectSet{objs: map[string][]byte{}} }
+func newObjectSet() *objectSet {
+	return &objectSet{objs: map[string][]byte{}, at: map[string]time.Time{}}
+}
 
 func (o *objectSet) add(k string, b []byte) {
 	o.mu.Lock()
@@ -462,6 +470,21 @@ func (o *objectSet) add(k string, b []byte) {
 		o.keys = append(o.keys, k)
 	}
 	o.objs[k] = b
+	o.at[k] = time.Now()
+}
+
+// ackedAt is when the PUT of the object using block h was acknowledged.
+func (o *objectSet) ackedAt(h string) (string, time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for k, b := range o.objs {
+		for _, bh := range blocksOf(b) {
+			if bh == h {
+				return k, o.at[k], true
+			}
+		}
+	}
+	return "", time.Time{}, false
 }
 
 // pick is a random acknowledged object (ok false when none yet).

@@ -171,7 +171,8 @@ func TestLayoutAddNodeUnderLoad(t *testing.T) {
 	must(t, err)
 	t.Logf("assigned %s (zone %s) and applied layout v%d under load", spare.Name, spare.Zone, v)
 	must(t, c.WaitLayoutFinished(ctx, c.Nodes, v))
-	t.Logf("layout change to v%d finished on every node after %v", v, time.Since(start).Round(time.Second))
+	finished := time.Now()
+	t.Logf("layout change to v%d finished on every node after %v", v, finished.Sub(start).Round(time.Second))
 	must(t, load.waitAcked(ctx, 50, "after the change"))
 	load.Stop()
 	t.Logf("load: %s", load.summary())
@@ -194,7 +195,26 @@ func TestLayoutAddNodeUnderLoad(t *testing.T) {
 	for h := range load.acked.blocks() {
 		blocks[h] = true
 	}
-	waitConverged(ctx, t, "data placed as layout v"+fmt.Sprint(v)+" says", convergence{nodes: c.Nodes, pl: &pl, blocks: blocks}, convergeTimeout)
+	// On failure: when were the objects of blocks left on a non-replica
+	// written, relative to the change?
+	explain := func() {
+		for _, n := range c.Nodes {
+			files, _ := blockFiles(n)
+			for h := range files {
+				if !blocks[h] || pl[blockPartition(h)][n.ID] {
+					continue
+				}
+				k, at, ok := load.acked.ackedAt(h)
+				if !ok {
+					k, at, _ = seed.ackedAt(h)
+				}
+				t.Logf("block %.12s (p%d) left on %s: object %s acknowledged %v after the apply (the change finished %v after it)",
+					h, blockPartition(h), n.Name, k, at.Sub(start).Round(time.Millisecond), finished.Sub(start).Round(time.Millisecond))
+			}
+		}
+	}
+	waitConverged(ctx, t, "data placed as layout v"+fmt.Sprint(v)+" says",
+		convergence{nodes: c.Nodes, pl: &pl, blocks: blocks, onFail: explain}, convergeTimeout)
 }
 
 // TestLayoutRemoveNode: 4 nodes (RF 3) with data; one is removed from the
