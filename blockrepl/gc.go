@@ -88,6 +88,37 @@ func (r *Resyncer) referencedElsewhere(ctx context.Context, h storage.Hash) (boo
 	return false, nil
 }
 
+// keepRecheck returns the collector's keep function at now: a block that
+// another holder kept is not asked about again for GCDelay (at least a
+// minute), so a block kept for long costs no RPCs every minute.
+func (r *Resyncer) keepRecheck(now time.Time) storage.KeepFunc {
+	recheck := max(r.cfg.GCDelay, time.Minute)
+	r.gcMu.Lock()
+	for h, until := range r.gcKept {
+		if !now.Before(until) {
+			delete(r.gcKept, h) // asked again if still a candidate
+		}
+	}
+	r.gcMu.Unlock()
+	return func(ctx context.Context, h storage.Hash) (bool, error) {
+		r.gcMu.Lock()
+		until, ok := r.gcKept[h]
+		if ok && now.Before(until) {
+			r.gcMu.Unlock()
+			return true, nil
+		}
+		delete(r.gcKept, h)
+		r.gcMu.Unlock()
+		keep, err := r.referencedElsewhere(ctx, h)
+		if keep && err == nil {
+			r.gcMu.Lock()
+			r.gcKept[h] = now.Add(recheck)
+			r.gcMu.Unlock()
+		}
+		return keep, err
+	}
+}
+
 // GCResult is what one collection did.
 type GCResult struct {
 	Deleted int `json:"deleted"`
@@ -102,7 +133,7 @@ func (r *Resyncer) Collect(ctx context.Context) (GCResult, error) {
 	var res GCResult
 	now := r.cfg.Now()
 	var err error
-	res.Deleted, err = r.cfg.Refs.CollectWith(ctx, now, r.cfg.GCDelay, r.referencedElsewhere)
+	res.Deleted, err = r.cfg.Refs.CollectWith(ctx, now, r.cfg.GCDelay, r.keepRecheck(now))
 	r.m.gcDeleted.Add(float64(res.Deleted))
 	if err != nil {
 		return res, fmt.Errorf("block GC: %w", err)
@@ -114,7 +145,7 @@ func (r *Resyncer) Collect(ctx context.Context) (GCResult, error) {
 		return res, nil
 	}
 	r.lastSweep.Store(now.UnixMilli())
-	res.Orphans, err = r.cfg.Refs.SweepOrphans(ctx, now, r.cfg.OrphanDelay, r.referencedElsewhere)
+	res.Orphans, err = r.cfg.Refs.SweepOrphans(ctx, now, r.cfg.OrphanDelay, r.keepRecheck(now))
 	r.m.gcOrphans.Add(float64(res.Orphans))
 	if err != nil {
 		return res, fmt.Errorf("block GC: sweep orphans: %w", err)

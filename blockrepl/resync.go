@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,9 @@ type Resyncer struct {
 	wake      chan struct{}
 	reports   chan storage.Hash
 	lastSweep atomic.Int64 // unix ms of the last orphan sweep
+
+	gcMu   sync.Mutex
+	gcKept map[storage.Hash]time.Time // blocks a holder kept, until when
 }
 
 // NewResyncer returns a resyncer; start its worker with Run. It panics on
@@ -108,6 +112,7 @@ func NewResyncer(cfg ResyncConfig) *Resyncer {
 		cfg: cfg, local: cfg.Store.cfg.Local, self: cfg.Store.cfg.Node, log: log,
 		resyncLim: newLimiter(cfg.Rate), scrubLim: newLimiter(cfg.Rate),
 		wake: make(chan struct{}, 1), reports: make(chan storage.Hash, reportBuffer),
+		gcKept: map[storage.Hash]time.Time{},
 	}
 	for _, l := range []*limiter{r.resyncLim, r.scrubLim} {
 		l.now, l.sleep = cfg.Now, cfg.Sleep

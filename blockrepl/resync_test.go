@@ -308,10 +308,15 @@ func TestGCKeepsBlockAnotherHolderReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.net.setDown(c.ids[2], true)
+	n1.clock.advance(2 * time.Minute) // past the recheck of a kept block
 	if res, _ := n1.r.Collect(context.Background()); res.Deleted != 0 || !c.stores[n1.id].Has(h) {
 		t.Fatalf("deleted a block while a holder was down: %+v", res)
 	}
 	c.net.setDown(c.ids[2], false)
+	if res, _ := n1.r.Collect(context.Background()); res.Deleted != 0 {
+		t.Fatal("a kept block was collected before its recheck")
+	}
+	n1.clock.advance(2 * time.Minute)
 	if res, err := n1.r.Collect(context.Background()); err != nil || res.Deleted != 1 || c.stores[n1.id].Has(h) {
 		t.Fatalf("block kept once no holder references it: %+v, %v", res, err)
 	}
@@ -509,6 +514,7 @@ func TestGCOnAFormerHolderWaitsForTheHoldersCopies(t *testing.T) {
 		t.Fatal("former holder deleted the copy a holder still lacks")
 	}
 	mustWrite(t, c.stores[c.ids[2]], data)
+	n1.clock.advance(2 * time.Minute)
 	if res, err := n1.r.Collect(context.Background()); err != nil || res.Deleted != 1 || c.stores[n1.id].Has(h) {
 		t.Fatalf("former holder kept a copy every holder has: %+v, %v", res, err)
 	}
