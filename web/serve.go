@@ -59,6 +59,9 @@ type Server struct {
 	rulesCache map[string]cachedRules  // by bucket id: _redirects and _headers (rules.go)
 	nixKeys    map[string]cachedNixKey // by bucket id: narinfo signing keys (narinfo.go)
 	touched    map[string]time.Time    // bucket id/narinfo key: last fetch recorded (narinfo.go)
+
+	compressor    *compressor    // on-the-fly compression (compress.go)
+	compressCache *compressCache // compressed bodies (compress_cache.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -77,7 +80,12 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{}}, nil
+	comp, err := newCompressor()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{},
+		compressor: comp, compressCache: newCompressCache(DefaultCompressCacheBytes)}, nil
 }
 
 // statusError is an error answered with an HTTP status and a short text.
@@ -253,7 +261,8 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, k
 		ctype = DefaultContentType(key)
 	}
 	body, coding := v, ""
-	if v.Meta.Headers["Content-Encoding"] == "" && compressible(ctype) {
+	encodable := v.Meta.Headers["Content-Encoding"] == "" && compressible(ctype)
+	if encodable {
 		h.Add("Vary", "Accept-Encoding")
 		for _, e := range acceptedEncodings(r.Header.Get("Accept-Encoding")) {
 			if len(key)+len(e.suffix) > MaxKeyLength {
@@ -277,6 +286,11 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, k
 	}
 	s.siteHeaders(h, st, key, ctype)
 	s3.SetCORSHeaders(w, r, st.bucket)
+	if encodable && coding == "" {
+		if done, err := s.serveCompressed(w, r, st, key, v); done || err != nil {
+			return err
+		}
+	}
 	out, rng := httpobject.Plan(r, body.Meta.ETag, modTime(body), body.Meta.Size)
 	switch out {
 	case httpobject.NotModified:
