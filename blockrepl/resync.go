@@ -298,9 +298,9 @@ func (r *Resyncer) resyncOne(ctx context.Context, h storage.Hash) error {
 		r.m.fetched.Inc()
 		return nil
 	case has && !holds:
-		if info.Count == 0 {
-			return nil // unreferenced: the collector's business
-		}
+		// Referenced or not (a reference may still be on its way, and
+		// a copy here is no use to anyone): the holders get it if they
+		// lack it, and this copy goes once they all have it.
 		return r.offload(ctx, h)
 	}
 	return nil // not needed here, and not here: nothing to do

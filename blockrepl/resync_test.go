@@ -519,3 +519,25 @@ func TestGCOnAFormerHolderWaitsForTheHoldersCopies(t *testing.T) {
 		t.Fatalf("former holder kept a copy every holder has: %+v, %v", res, err)
 	}
 }
+
+func TestUncountedCopyOnANonHolderIsHandedOver(t *testing.T) {
+	c := mustCluster(t, 2)
+	others := c.ids[1:]
+	nodes := mustRepairNodes(t, c, func(id cluster.NodeID, cfg *ResyncConfig) {
+		if id == c.ids[0] {
+			cfg.Holders = func(uint8) []cluster.NodeID { return others }
+		}
+	})
+	n1 := nodes[c.ids[0]]
+	n1.holds = false
+	h := mustWrite(t, c.stores[n1.id], []byte("written just before the partition moved"))
+	if err := n1.r.Enqueue(h); err != nil { // as the layout change's scan does
+		t.Fatal(err)
+	}
+	if _, err := n1.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.stores[n1.id].Has(h) || !c.stores[others[0]].Has(h) {
+		t.Fatal("an uncounted copy on a node that no longer holds its partition was not handed over")
+	}
+}
