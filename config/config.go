@@ -108,6 +108,15 @@ type S3Web struct {
 	// root_domain: websites are served as <bucket><root_domain>. After
 	// Load it is empty or starts with ".". ".web.localhost".
 	RootDomain string `toml:"root_domain"`
+	// nix_cache_gc_interval: how often the Nix caches (buckets with a
+	// signing key or a nix-cache-info object) are garbage collected; one
+	// node per cache does it. 0: never (`garage-web nix-cache gc` still
+	// works). 0.
+	NixCacheGCInterval Duration `toml:"nix_cache_gc_interval"`
+	// nix_cache_gc_older_than: the scheduled collection removes narinfos
+	// neither uploaded nor fetched within this window, then the NARs no
+	// remaining narinfo references. "720h" (30 days).
+	NixCacheGCOlderThan Duration `toml:"nix_cache_gc_older_than"`
 	// [s3_web.tls]: automatic HTTPS (see tls.go). Off by default.
 	TLS WebTLS `toml:"tls"`
 }

@@ -47,7 +47,7 @@ func TestLoadDefault(t *testing.T) {
 		GCDelay:             Duration(24 * time.Hour),
 		BlockGCDelay:        Duration(10 * time.Minute),
 		S3API:               S3API{APIBindAddr: "127.0.0.1:3900", S3Region: "garage", RootDomain: ".s3.localhost"},
-		S3Web:               S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost"},
+		S3Web:               S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost", NixCacheGCOlderThan: Duration(720 * time.Hour)},
 		Admin:               Admin{APIBindAddr: "127.0.0.1:3903"},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -114,6 +114,12 @@ func TestLoadFile(t *testing.T) {
 		{"public addr given", `rpc_public_addr = "10.0.0.1:3901"`, func(c *Config) bool { return c.RPCPublicAddr == "10.0.0.1:3901" }},
 		{"root domain gets a dot", "[s3_api]\nroot_domain = \"s3.example.com\"", func(c *Config) bool { return c.S3API.RootDomain == ".s3.example.com" }},
 		{"root domain may be empty", "[s3_web]\nroot_domain = \"\"", func(c *Config) bool { return c.S3Web.RootDomain == "" }},
+		{"nix cache gc", "[s3_web]\nnix_cache_gc_interval = \"24h\"\nnix_cache_gc_older_than = \"2160h\"", func(c *Config) bool {
+			return c.S3Web.NixCacheGCInterval.D() == 24*time.Hour && c.S3Web.NixCacheGCOlderThan.D() == 90*24*time.Hour
+		}},
+		{"nix cache gc interval alone", "[s3_web]\nnix_cache_gc_interval = 3600", func(c *Config) bool {
+			return c.S3Web.NixCacheGCInterval.D() == time.Hour && c.S3Web.NixCacheGCOlderThan.D() == 720*time.Hour
+		}},
 		{"peers", `bootstrap_peers = ["` + strings.Repeat("ab", 32) + `@10.0.0.2:3901", "node3:3901"]`,
 			func(c *Config) bool { return len(c.BootstrapPeers) == 2 }},
 		{"replication_mode", `replication_mode = "3"`, func(c *Config) bool { return c.ReplicationFactor == 3 && len(c.Warnings) == 1 }},
@@ -163,6 +169,9 @@ func TestLoadErrors(t *testing.T) {
 		{"empty dir", `metadata_dir = ""`, "metadata_dir: must not be empty"},
 		{"empty region", "[s3_api]\ns3_region = \"\"", "s3_api.s3_region: must not be empty"},
 		{"bad domain", "[s3_web]\nroot_domain = \"http://x\"", `s3_web.root_domain: "http://x" is not a domain`},
+		{"nix gc interval too short", "[s3_web]\nnix_cache_gc_interval = \"10s\"", "s3_web.nix_cache_gc_interval: must be 0 (off) or at least 1m0s"},
+		{"nix gc window too short", "[s3_web]\nnix_cache_gc_older_than = \"5m\"", "s3_web.nix_cache_gc_older_than: must be at least 1h0m0s"},
+		{"nix gc window zero", "[s3_web]\nnix_cache_gc_older_than = 0", "s3_web.nix_cache_gc_older_than: must be at least 1h0m0s"},
 		{"token with space", "[admin]\nadmin_token = \"a b\"", "admin.admin_token: must be printable ASCII"},
 		{"replication_mode and factor", "replication_mode = \"3\"\nreplication_factor = 3", "replication_mode: cannot be used with replication_factor"},
 		{"dangerous mode", `replication_mode = "3-dangerous"`, `replication_mode: "3-dangerous" is not supported`},

@@ -22,6 +22,13 @@ const (
 	RPCSecretLen = 64
 	// NodeIDLen is the length of a node id in bootstrap_peers: 32 bytes in hex.
 	NodeIDLen = 64
+
+	// MinNixCacheGCInterval is the shortest s3_web.nix_cache_gc_interval
+	// other than 0: each run lists every cache.
+	MinNixCacheGCInterval = time.Minute
+	// MinNixCacheGCOlderThan is the shortest s3_web.nix_cache_gc_older_than,
+	// so that a typo cannot empty a cache being filled.
+	MinNixCacheGCOlderThan = time.Hour
 )
 
 // Consistency modes (consistency_mode), as Garage names them.
@@ -103,6 +110,12 @@ func (c *Config) Validate() error {
 		if d.value.D() < d.min {
 			return errorf(d.field, "must be at least %s", d.min)
 		}
+	}
+	if d := c.S3Web.NixCacheGCInterval.D(); d != 0 && d < MinNixCacheGCInterval {
+		return errorf("s3_web.nix_cache_gc_interval", "must be 0 (off) or at least %s", MinNixCacheGCInterval)
+	}
+	if c.S3Web.NixCacheGCOlderThan.D() < MinNixCacheGCOlderThan {
+		return errorf("s3_web.nix_cache_gc_older_than", "must be at least %s", MinNixCacheGCOlderThan)
 	}
 	if c.S3API.S3Region == "" {
 		return errorf("s3_api.s3_region", "must not be empty")
