@@ -14,7 +14,7 @@ E2E_TIMEOUT ?= 20m
 # Real-process cluster tests (test/cluster): several nodes per test on their
 # own loopback addresses or network namespaces (root), run in parallel.
 CLUSTER_PKGS    := ./test/cluster/...
-CLUSTER_TIMEOUT ?= 10m
+CLUSTER_TIMEOUT ?= 20m
 
 # Fuzz targets run briefly by `make fuzz`, as PACKAGE:FuzzName, e.g.
 #   FUZZ += ./s3/sigv4:FuzzParseAuthorization
