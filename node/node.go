@@ -185,6 +185,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	go n.sync.s.Run(ctx)
 	go n.repair.run(ctx)
 	go n.gc.Run(ctx)
+	defer n.startNixGC(ctx)() // nixgc.go
 	n.model.Run(ctx, GCDelay)
 	return nil
 }
