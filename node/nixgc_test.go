@@ -20,8 +20,6 @@ import (
 // is sent on calls.
 type fakeNixStore struct {
 	calls chan nixGCCall
-	mu    sync.Mutex
-	fail  map[string]bool // bucket ids whose GC fails
 }
 
 type nixGCCall struct {
