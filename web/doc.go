@@ -30,6 +30,11 @@
 // Content-Encoding set, the original Content-Type, and "Vary:
 // Accept-Encoding".
 //
+// Without a sibling, such an object of MinCompressSize to MaxCompressSize
+// bytes is compressed on the fly (compress.go) with its own ETag
+// ("<etag>-br"), except for Range requests; compressed bodies are cached
+// in a byte-bounded LRU (compress_cache.go).
+//
 // # Observability
 //
 // Each request is logged (slog, message "web request") and counted in
