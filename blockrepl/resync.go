@@ -151,6 +151,17 @@ func (r *Resyncer) ReportCorrupt(h storage.Hash) {
 	r.Report(h)
 }
 
+// Stored is meant for storage.BlockStore.OnStore: a block written here
+// although this node does not hold its partition (a writer with an older
+// layout, a write that finished after the change) is queued, to be handed
+// over to the holders.
+func (r *Resyncer) Stored(h storage.Hash) {
+	p := Partition(h)
+	if !r.cfg.Holds(p) && len(r.cfg.Holders(p)) > 0 {
+		r.Report(h)
+	}
+}
+
 // RetryNow makes every queued block due at once (a node came back: the
 // blocks waiting for it need not wait for their back-off).
 func (r *Resyncer) RetryNow() {

@@ -541,3 +541,23 @@ func TestUncountedCopyOnANonHolderIsHandedOver(t *testing.T) {
 		t.Fatal("an uncounted copy on a node that no longer holds its partition was not handed over")
 	}
 }
+
+func TestBlockStoredOnANonHolderIsQueued(t *testing.T) {
+	c := mustCluster(t, 2)
+	others := c.ids[1:]
+	nodes := mustRepairNodes(t, c, func(id cluster.NodeID, cfg *ResyncConfig) {
+		if id == c.ids[0] {
+			cfg.Holders = func(uint8) []cluster.NodeID { return others }
+		}
+	})
+	n1 := nodes[c.ids[0]]
+	n1.holds = false
+	c.stores[n1.id].OnStore = n1.r.Stored
+	h := mustWrite(t, c.stores[n1.id], []byte("a late write from an old layout"))
+	if _, err := n1.r.ProcessDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.stores[n1.id].Has(h) || !c.stores[others[0]].Has(h) {
+		t.Fatal("a block written on a non-holder was not handed over")
+	}
+}

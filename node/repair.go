@@ -93,6 +93,7 @@ func (n *Node) openRepairs() error {
 		}
 		rp.r.ReportCorrupt(h)
 	}
+	n.blocks.OnStore = rp.r.Stored
 	// A node back: what waited for it goes now. A layout change: every
 	// block is looked at again (moved to or off this node).
 	n.cluster.onPeerUp = append(n.cluster.onPeerUp, rp.r.RetryNow)

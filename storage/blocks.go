@@ -56,6 +56,9 @@ type BlockStore struct {
 
 	// OnCorrupt, if set, is called for every corrupted block found.
 	OnCorrupt func(Hash)
+	// OnStore, if set, is called after every successful Write (a new
+	// file or a refreshed one). It must not block.
+	OnStore func(Hash)
 
 	bufs  sync.Pool   // *[]byte of pooledBlockSize, for ReadPooled
 	cache *blockCache // nil: no cache
@@ -117,6 +120,7 @@ func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
 	for _, candidate := range []string{p, p + compressedSuffix} {
 		if err := os.Chtimes(candidate, now, now); err == nil {
 			mu.Unlock()
+			s.stored(h)
 			return h, nil
 		}
 	}
@@ -132,7 +136,14 @@ func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
 	if err := s.writeFile(p+suffix, payload); err != nil {
 		return h, fmt.Errorf("write block %s: %w", h, err)
 	}
+	s.stored(h)
 	return h, nil
+}
+
+func (s *BlockStore) stored(h Hash) {
+	if s.OnStore != nil {
+		s.OnStore(h)
+	}
 }
 
 // writeFile writes payload to path atomically and durably.
