@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -33,12 +34,16 @@ type compressor struct {
 }
 
 func newCompressor() (*compressor, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	// EncodeAll runs at most zstdEncoders compressions at once.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(min(runtime.GOMAXPROCS(0), zstdEncoders)))
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
 	return &compressor{zstd: enc}, nil
 }
+
+// zstdEncoders bounds the zstd encoders (and their memory) kept.
+const zstdEncoders = 4
 
 // brotliLevel trades ratio for speed: responses are compressed while the
 // client waits (once, thanks to the cache).

@@ -297,3 +297,65 @@ func randomText(seed, n int) []byte {
 	}
 	return b.Bytes()
 }
+
+// Concurrent requests for every coding are safe (run with -race) and each
+// gets a body that decodes to its page.
+func TestCompressConcurrent(t *testing.T) {
+	f := newFixture(t)
+	pages := make([][]byte, 4)
+	for i := range pages {
+		pages[i] = randomText(i+100, 5000)
+		f.store.put("blog", "c"+strconv.Itoa(i)+".txt", pages[i], nil)
+	}
+	codings := []string{"br", "zstd", "gzip"}
+	errs := make(chan string, 64)
+	done := make(chan struct{})
+	for g := range 12 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			i, coding := g%len(pages), codings[g%len(codings)]
+			w := f.do(http.MethodGet, "blog"+root, "/c"+strconv.Itoa(i)+".txt", nil, "Accept-Encoding", coding)
+			if w.Header().Get("Content-Encoding") != coding {
+				errs <- "coding " + w.Header().Get("Content-Encoding") + ", want " + coding
+				return
+			}
+			if !bytes.Equal(decodeNoT(coding, w.Body.Bytes()), pages[i]) {
+				errs <- coding + ": body does not decode to the page"
+			}
+		}()
+	}
+	for range 12 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// decodeNoT is decode for goroutines: nil on any error.
+func decodeNoT(coding string, body []byte) []byte {
+	var r io.Reader
+	switch coding {
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(body))
+	case "gzip":
+		gr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil
+		}
+		r = gr
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil
+		}
+		defer zr.Close()
+		r = zr
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return nil
+	}
+	return out
+}
