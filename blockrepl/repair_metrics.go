@@ -40,22 +40,22 @@ func (m *repairMetrics) register(reg prometheus.Registerer) error {
 	}
 	cs := []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "garage_web_block_resync_queue_length",
+			Name: "garageweb_block_resync_queue_length",
 			Help: "Blocks waiting in this node's resync queue (0 once every block is where it belongs).",
 		}, func() float64 {
 			n, _ := m.r.cfg.Refs.ResyncLen()
 			return float64(n)
 		}),
-		cf("garage_web_block_resync_errors_total", "Resync attempts that failed (retried with back-off).", &m.resyncErrors),
-		cf("garage_web_block_resync_fetched_total", "Blocks fetched from another holder by resync or scrub.", &m.fetched),
-		cf("garage_web_block_resync_offloaded_total", "Blocks handed over to their holders and deleted here.", &m.offloaded),
-		cf("garage_web_scrub_checked_total", "Blocks re-read and checked by scrub.", &m.scrubChecked),
-		cf("garage_web_scrub_corrupted_total", "Corrupt local blocks found by scrub.", &m.scrubCorrupt),
-		cf("garage_web_scrub_repaired_total", "Corrupt blocks that scrub replaced by a good copy.", &m.scrubRepaired),
-		cf("garage_web_block_gc_deleted_total", "Unreferenced blocks deleted once every holder agreed.", &m.gcDeleted),
-		cf("garage_web_block_gc_orphans_total", "Block files without any reference entry swept.", &m.gcOrphans),
+		cf("garageweb_block_resync_errors_total", "Resync attempts that failed (retried with back-off).", &m.resyncErrors),
+		cf("garageweb_block_resync_fetched_total", "Blocks fetched from another holder by resync or scrub.", &m.fetched),
+		cf("garageweb_block_resync_offloaded_total", "Blocks handed over to their holders and deleted here.", &m.offloaded),
+		cf("garageweb_scrub_checked_total", "Blocks re-read and checked by scrub.", &m.scrubChecked),
+		cf("garageweb_scrub_corrupted_total", "Corrupt local blocks found by scrub.", &m.scrubCorrupt),
+		cf("garageweb_scrub_repaired_total", "Corrupt blocks that scrub replaced by a good copy.", &m.scrubRepaired),
+		cf("garageweb_block_gc_deleted_total", "Unreferenced blocks deleted once every holder agreed.", &m.gcDeleted),
+		cf("garageweb_block_gc_orphans_total", "Block files without any reference entry swept.", &m.gcOrphans),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "garage_web_scrub_last_timestamp_seconds",
+			Name: "garageweb_scrub_last_timestamp_seconds",
 			Help: "When the last complete scrub finished (unix seconds; 0: not known yet).",
 		}, func() float64 { return float64(m.lastScrub.Load()) / 1000 }),
 	}

@@ -102,7 +102,7 @@ func TestRepairBlocksFixesDriftedCountsAndScrubChecksEveryBlock(t *testing.T) {
 	for _, mf := range mfs {
 		found[mf.GetName()] = true
 	}
-	for _, name := range []string{"garage_web_block_resync_queue_length", "garage_web_scrub_checked_total", "garage_web_scrub_repaired_total", "garage_web_scrub_last_timestamp_seconds", "garage_web_block_gc_deleted_total"} {
+	for _, name := range []string{"garageweb_block_resync_queue_length", "garageweb_scrub_checked_total", "garageweb_scrub_repaired_total", "garageweb_scrub_last_timestamp_seconds", "garageweb_block_gc_deleted_total"} {
 		if !found[name] {
 			t.Errorf("metric %s not exported", name)
 		}
