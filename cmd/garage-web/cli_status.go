@@ -12,8 +12,16 @@ import (
 	"github.com/garage-web/garage-web/admin"
 )
 
-func setupStatus(*flag.FlagSet) runFunc {
+func setupStatus(fs *flag.FlagSet) runFunc {
+	tables := fs.Bool("tables", false, "show this node's replica of each metadata table instead: entries, partitions in sync with the other replicas, entries exchanged by anti-entropy")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, _ []string) error {
+		if *tables {
+			ts, err := cl.TableStatus(ctx, false)
+			if err != nil {
+				return err
+			}
+			return c.show(ts, func(w io.Writer) { writeTableStatus(w, ts) })
+		}
 		st, err := cl.ClusterStatus(ctx)
 		if err != nil {
 			return err
@@ -183,4 +191,34 @@ func resolveNode(st admin.ClusterStatus, arg string) (string, error) {
 		return p, nil
 	}
 	return "", fmt.Errorf("no node has an id starting with %q: 'garage-web status' lists the nodes, 'garage-web node connect ID@ADDR' adds one", arg)
+}
+
+// writeTableStatus prints the anti-entropy state of the node's tables.
+func writeTableStatus(w io.Writer, ts admin.NodeTableStatus) {
+	fmt.Fprintf(w, "Layout version %d; this node reads at version %d and writes at %s.\n", ts.LayoutVersion, ts.ReadVersion, joinVersions(ts.WriteVersions))
+	switch {
+	case ts.SyncRunning:
+		fmt.Fprintf(w, "Anti-entropy pass running: %d of %d partitions done.\n", ts.PassDone, ts.PassTotal)
+	case ts.LastFullSync != nil:
+		fmt.Fprintf(w, "Last full anti-entropy pass: %s.\n", ts.LastFullSync.Local().Format("2006-01-02 15:04:05"))
+	default:
+		fmt.Fprintln(w, "No full anti-entropy pass finished yet.")
+	}
+	fmt.Fprintln(w)
+	tw := newTable(w, "TABLE", "ENTRIES", "IN SYNC", "OUT OF SYNC", "SENT", "RECEIVED")
+	for _, t := range ts.Tables {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", t.Name, t.Entries, t.PartitionsInSync, t.PartitionsOutOfSync, t.EntriesSent, t.EntriesReceived)
+	}
+	tw.Flush()
+}
+
+func joinVersions(vs []uint64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprint(v)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " and ")
 }
