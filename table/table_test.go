@@ -69,34 +69,9 @@ func (p fixedPlacement) WriteQuorum() int           { return p.wq }
 
 // cluster3 returns three in-process replicas, each with its own database
 // and table client, all sharing one placement with quorums 2/2.
-func cluster3(t testing.TB) ([]*Table[counter], []*flaky) {
+func cluster3(t *testing.T) ([]*Table[counter], []*flaky) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var locals []*Local
-	var nodes []*flaky
-	for i := 0; i < 3; i++ {
-		db, err := storage.OpenDB(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		l, err := NewLocal(fmt.Sprintf("n%d", i), db, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		locals = append(locals, l)
-		nodes = append(nodes, &flaky{Node: l})
-	}
-	p := fixedPlacement{nodes: []Node{nodes[0], nodes[1], nodes[2]}, rq: 2, wq: 2}
-	var tables []*Table[counter]
-	for _, l := range locals {
-		tb, err := New(Schema[counter]{Name: "counters", Encode: encodeCounter, Decode: decodeCounter, Stamp: stampCounter}, l, p, Options[counter]{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, tb)
-	}
-	return tables, nodes
+	return replicas(t, 3, func(all []Node) Placement { return fixedPlacement{nodes: all, rq: 2, wq: 2} })
 }
 
 func TestQuorumWriteSurvivesOneNodeDown(t *testing.T) {
