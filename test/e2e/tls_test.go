@@ -377,6 +377,17 @@ func TestTLSAutomaticHTTPS(t *testing.T) {
 		t.Errorf("no HTTP-01 challenge answered in the node log (pebble's TLS-ALPN port is closed, so it had to be)")
 	}
 
+	// 3. A custom domain (a bucket alias, as `site domain add` makes)
+	// gets its own certificate on its first handshake and serves the site.
+	const custom = "www.custom-domain.example.org"
+	n.CLI(t, "bucket", "alias", blog, custom)
+	if body, _ := getSite(t, tls2, roots, custom); body != "<h1>blog over https</h1>" {
+		t.Errorf("https://%s/ (an alias of %s): %q", custom, blog, body)
+	}
+	if !strings.Contains(ca.Log(t), custom) {
+		t.Errorf("pebble validated no challenge for the custom domain %s", custom)
+	}
+
 	// Plain HTTP redirects to HTTPS, same host and path.
 	resp, err := httpsTo(httpPort, nil).Get(fmt.Sprintf("http://%s:%d/a/b.html?x=1", blog, httpPort))
 	if err != nil {
