@@ -37,6 +37,10 @@ type ClusterOptions struct {
 	// Latency, if set, puts a delaying proxy in front of every node's RPC
 	// port (TCP and UDP): peers reach the node through it, each direction
 	// delayed by Latency, so a round trip to a node costs 2*Latency more.
+	// On loopback the proxies run in the test process; with Netns they run
+	// in a delayproxyd process in the hub namespace, listening on the hub's
+	// bridge address (a port per node), so cutting a host's link still cuts
+	// it off from every peer.
 	Latency time.Duration
 	// Configure, if set, edits every node's config before its first start
 	// (e.g. short background-work delays).
@@ -82,9 +86,6 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	// directory still exists), then proxies, then namespaces, then files.
 	root := t.TempDir()
 	if opts.Netns {
-		if opts.Latency > 0 {
-			t.Fatal("ClusterOptions: Latency with Netns is not supported (the proxies live in the host namespace)")
-		}
 		c.Net = newNetns(t)
 	}
 	t.Cleanup(func() {
@@ -104,6 +105,18 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	} else {
 		copy(ips, loopbackAddrs(t, total))
 	}
+	// With Netns and Latency, node i is reached through the hub's proxy on
+	// HubIP:portRPCProx+i.
+	var hubPub []string
+	if opts.Netns && opts.Latency > 0 {
+		var routes []hubRoute
+		for i, ip := range ips {
+			pub := net.JoinHostPort(c.Net.HubIP(), strconv.Itoa(portRPCProx+i))
+			hubPub = append(hubPub, pub)
+			routes = append(routes, hubRoute{listen: pub, upstream: net.JoinHostPort(ip, strconv.Itoa(portRPC))})
+		}
+		must(t, startHubProxies(t, c.Net, root, opts.Latency, routes))
+	}
 	for i := 0; i < total; i++ {
 		name := hostName(i, opts)
 		ip := ips[i]
@@ -111,7 +124,10 @@ func startCluster(t testing.TB, opts ClusterOptions) *Cluster {
 		if opts.Configure != nil {
 			opts.Configure(&cfg)
 		}
-		if opts.Latency > 0 {
+		switch {
+		case hubPub != nil:
+			cfg.RPCPublicAddr = hubPub[i]
+		case opts.Latency > 0:
 			pub := net.JoinHostPort(ip, strconv.Itoa(portRPCProx))
 			p, err := newDelayProxy(name, pub, cfg.RPCBindAddr, opts.Latency)
 			must(t, err)

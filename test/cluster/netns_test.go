@@ -125,6 +125,10 @@ func (nw *Netns) AddHost(name string) (string, error) {
 	return h.ip, nil
 }
 
+// HubIP is the hub's address on the bridge (10.A.B.1): hosts reach it
+// directly, so proxies in the hub listen there.
+func (nw *Netns) HubIP() string { return nw.subnet + ".1" }
+
 // HostNS is the namespace name of host name ("" if unknown).
 func (nw *Netns) HostNS(name string) string {
 	nw.mu.Lock()
