@@ -102,10 +102,13 @@ func (s *Server) observe(r *http.Request, rec *recorder, label string, d time.Du
 		switch p := r.URL.Path; {
 		case strings.HasSuffix(p, ".narinfo") && status == http.StatusOK:
 			s.metrics.narinfos.WithLabelValues(label, "hit").Inc()
+			s.narStats.seen(label)
 		case strings.HasSuffix(p, ".narinfo") && status == http.StatusNotFound:
 			s.metrics.narinfos.WithLabelValues(label, "miss").Inc()
+			s.narStats.seen(label)
 		case strings.HasPrefix(p, "/nar/"):
 			s.metrics.narBytes.WithLabelValues(label).Add(float64(rec.bytes))
+			s.narStats.seen(label)
 		}
 	}
 	s.log.Info("web request",

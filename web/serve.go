@@ -35,6 +35,9 @@ type Store interface {
 	GetNixCacheKey(ctx context.Context, bucketID string) (string, error)
 	// TouchNixNarinfo records a narinfo fetch, for garbage collection.
 	TouchNixNarinfo(ctx context.Context, bucketID, key string, now time.Time) error
+	// CountPrefix counts the objects under prefix and their bytes (the
+	// NARs a Nix cache stores, for its metrics).
+	CountPrefix(ctx context.Context, bucketID, prefix string) (objects, bytes int64, err error)
 }
 
 var _ Store = (*model.Model)(nil)
@@ -53,6 +56,8 @@ type Server struct {
 	store   Store
 	log     *slog.Logger
 	metrics *metrics
+	// narStats counts the NARs of the Nix caches served (nixstats.go).
+	narStats *narStats
 
 	mu         sync.Mutex
 	docs       map[string]cachedDoc    // by bucket id: the parsed website document
@@ -84,7 +89,11 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: store, log: log, metrics: m, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{},
+	nars := newNarStats(store)
+	if err := reg.Register(nars); err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, store: store, log: log, metrics: m, narStats: nars, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{},
 		compressor: comp, compressCache: newCompressCache(DefaultCompressCacheBytes)}, nil
 }
 

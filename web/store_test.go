@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,21 @@ func (m *memStore) GetNixCacheKey(ctx context.Context, bucketID string) (string,
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.nixKeys[bucketID], nil
+}
+
+// CountPrefix implements Store.
+func (m *memStore) CountPrefix(ctx context.Context, bucketID, prefix string) (objects, bytes int64, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, v := range m.objects[bucketID] {
+		if strings.HasPrefix(k, prefix) {
+			objects++
+			if v.Meta != nil {
+				bytes += v.Meta.Size
+			}
+		}
+	}
+	return objects, bytes, nil
 }
 
 // TouchNixNarinfo implements Store: it counts.
