@@ -199,43 +199,22 @@ func (rc *RefCounts) CollectWith(ctx context.Context, now time.Time, delay time.
 	if err != nil {
 		return 0, fmt.Errorf("scan refcounts: %w", err)
 	}
-	deleted := 0
-	for _, h := range candidates {
-		if err := ctx.Err(); err != nil {
-			return deleted, err
+	// Re-check under a write transaction: a new reference may have
+	// arrived since the scan.
+	return rc.deleteCandidates(ctx, candidates, keep, func(tx *bolt.Tx, h Hash) (bool, error) {
+		b := tx.Bucket(refBucket)
+		if decodeRef(b.Get(h[:])).count != 0 {
+			return false, nil
 		}
-		if keep != nil {
-			if k, err := keep(ctx, h); k || err != nil {
-				continue
-			}
-		}
-		// Re-check under a write transaction: a new reference may have
-		// arrived since the scan.
-		var gone bool
-		err := rc.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(refBucket)
-			e := decodeRef(b.Get(h[:]))
-			if e.count != 0 {
-				return nil
-			}
-			removed, err := rc.blocks.deleteIfIdle(h, cutoff)
-			if err != nil {
-				return err
-			}
-			if !removed && rc.blocks.Has(h) {
-				return nil // written again recently: keep
-			}
-			gone = removed
-			return b.Delete(h[:])
-		})
+		removed, err := rc.blocks.deleteIfIdle(h, cutoff)
 		if err != nil {
-			return deleted, err
+			return false, err
 		}
-		if gone {
-			deleted++
+		if !removed && rc.blocks.Has(h) {
+			return false, nil // written again recently: keep
 		}
-	}
-	return deleted, nil
+		return removed, b.Delete(h[:])
+	})
 }
 
 // SweepOrphans deletes block files that have no counter entry at all and
@@ -261,6 +240,18 @@ func (rc *RefCounts) SweepOrphans(ctx context.Context, now time.Time, delay time
 	if err != nil {
 		return 0, fmt.Errorf("sweep orphan blocks: %w", err)
 	}
+	return rc.deleteCandidates(ctx, candidates, keep, func(tx *bolt.Tx, h Hash) (bool, error) {
+		if tx.Bucket(refBucket).Get(h[:]) != nil {
+			return false, nil // referenced meanwhile
+		}
+		return rc.blocks.deleteIfIdle(h, cutoff)
+	})
+}
+
+// deleteCandidates asks keep (when not nil) about each candidate, then
+// runs remove for it in a write transaction, which checks again and
+// reports whether a file went. It returns the number of files deleted.
+func (rc *RefCounts) deleteCandidates(ctx context.Context, candidates []Hash, keep KeepFunc, remove func(tx *bolt.Tx, h Hash) (bool, error)) (int, error) {
 	deleted := 0
 	for _, h := range candidates {
 		if err := ctx.Err(); err != nil {
@@ -273,11 +264,8 @@ func (rc *RefCounts) SweepOrphans(ctx context.Context, now time.Time, delay time
 		}
 		var gone bool
 		err := rc.db.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(refBucket).Get(h[:]) != nil {
-				return nil // referenced meanwhile
-			}
-			removed, err := rc.blocks.deleteIfIdle(h, cutoff)
-			gone = removed
+			var err error
+			gone, err = remove(tx, h)
 			return err
 		})
 		if err != nil {
