@@ -50,24 +50,7 @@ func TestLinearizableDuringLayoutChange(t *testing.T) {
 				}
 				key := keys[rng.IntN(len(keys))]
 				s3c := clients[rng.IntN(len(clients))]
-				opCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				call := h.now()
-				if rng.IntN(2) == 0 {
-					v := fmt.Sprintf("c%d-%d", cl, i)
-					err := putObject(opCtx, s3c, bucket, key, []byte(v))
-					h.write(cl, key, v, call, err == nil)
-				} else {
-					b, err := getObject(opCtx, s3c, bucket, key)
-					switch {
-					case err == nil:
-						h.read(cl, key, string(b), call, true)
-					case isNotFound(err):
-						h.read(cl, key, "", call, true)
-					default:
-						h.read(cl, key, "", call, false)
-					}
-				}
-				cancel()
+				registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
 			}
 		}()
 	}

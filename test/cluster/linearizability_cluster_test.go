@@ -56,24 +56,7 @@ func TestLinearizableUnderKills(t *testing.T) {
 					n = (n + 1) % len(clients)
 				}
 				s3c := clients[n]
-				opCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				call := h.now()
-				if rng.IntN(2) == 0 {
-					v := fmt.Sprintf("c%d-%d", cl, i)
-					err := putObject(opCtx, s3c, bucket, key, []byte(v))
-					h.write(cl, key, v, call, err == nil)
-				} else {
-					b, err := getObject(opCtx, s3c, bucket, key)
-					switch {
-					case err == nil:
-						h.read(cl, key, string(b), call, true)
-					case isNotFound(err):
-						h.read(cl, key, "", call, true)
-					default:
-						h.read(cl, key, "", call, false)
-					}
-				}
-				cancel()
+				registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
 			}
 		}()
 	}
@@ -110,4 +93,29 @@ func TestLinearizableUnderKills(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	requireLinearizable(t, h, 2*time.Minute)
+}
+
+// registerOp is client cl's i-th operation on key, recorded in h: a PUT of
+// a value no other operation writes, or a GET (a missing key reads as "").
+// A request that fails is of unknown outcome for a PUT, and no operation
+// for a GET.
+func registerOp(ctx context.Context, h *history, s3c *s3.Client, bucket, key string, cl, i int, write bool) {
+	opCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	call := h.now()
+	if write {
+		v := fmt.Sprintf("c%d-%d", cl, i)
+		err := putObject(opCtx, s3c, bucket, key, []byte(v))
+		h.write(cl, key, v, call, err == nil)
+		return
+	}
+	b, err := getObject(opCtx, s3c, bucket, key)
+	switch {
+	case err == nil:
+		h.read(cl, key, string(b), call, true)
+	case isNotFound(err):
+		h.read(cl, key, "", call, true)
+	default:
+		h.read(cl, key, "", call, false)
+	}
 }
