@@ -28,6 +28,9 @@ type Bucket struct {
 	Website crdt.LWW[*WebsiteConfig] `json:"website"`
 	// CORS holds the PutBucketCors XML document; "" when none.
 	CORS crdt.LWW[string] `json:"cors"`
+	// Tags is the bucket's tag set (PutBucketTagging), as the S3 front end
+	// encodes it; "" when none.
+	Tags crdt.LWW[string] `json:"tags,omitempty"`
 }
 
 // PartitionKey implements table.Entry: all buckets share one partition.
@@ -49,6 +52,7 @@ func (b Bucket) Merge(o Bucket) Bucket {
 	out.Aliases = b.Aliases.Merge(o.Aliases)
 	out.Website = b.Website.Merge(o.Website)
 	out.CORS = b.CORS.Merge(o.CORS)
+	out.Tags = b.Tags.Merge(o.Tags)
 	return out
 }
 

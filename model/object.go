@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
+
+	"github.com/garage-web/garage-web/table/crdt"
 )
 
 // Version states. A version only moves up this list (see stateRank):
@@ -78,6 +80,9 @@ type ObjectVersion struct {
 	Multipart bool        `json:"multipart,omitempty"`
 	Meta      *ObjectMeta `json:"meta,omitempty"`
 	Data      *ObjectData `json:"data,omitempty"`
+	// Tags, when set, is the version's tag set as changed after it was
+	// written (PutObjectTagging, DeleteObjectTagging): see tagging.go.
+	Tags *crdt.LWW[string] `json:"tags,omitempty"`
 }
 
 func (v ObjectVersion) before(o ObjectVersion) bool {
@@ -159,9 +164,16 @@ func (o Object) Merge(other Object) Object {
 		for _, v := range list {
 			v = v.compact()
 			cur, ok := byID[v.UUID]
-			if !ok || stateRank(v.State) > stateRank(cur.State) || stateRank(v.State) == stateRank(cur.State) && greaterEncoding(v, cur) {
+			if !ok {
 				byID[v.UUID] = v
+				continue
 			}
+			tags := mergeTags(cur.Tags, v.Tags)
+			if stateRank(v.State) > stateRank(cur.State) || stateRank(v.State) == stateRank(cur.State) && greaterEncoding(v, cur) {
+				cur = v
+			}
+			cur.Tags = tags
+			byID[v.UUID] = cur.compact()
 		}
 	}
 	vs := make([]ObjectVersion, 0, len(byID))
@@ -263,8 +275,10 @@ func (o Object) Uploads() []ObjectVersion {
 }
 
 // greaterEncoding breaks ties between two different values of one version
-// (which writers never produce, but merge must stay deterministic).
+// (which writers never produce, but merge must stay deterministic). The
+// tags are left out: they are merged on their own (last writer wins).
 func greaterEncoding(a, b ObjectVersion) bool {
+	a.Tags, b.Tags = nil, nil
 	ea, _ := json.Marshal(a)
 	eb, _ := json.Marshal(b)
 	return bytes.Compare(ea, eb) > 0
