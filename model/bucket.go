@@ -31,6 +31,11 @@ type Bucket struct {
 	// Tags is the bucket's tag set (PutBucketTagging), as the S3 front end
 	// encodes it; "" when none.
 	Tags crdt.LWW[string] `json:"tags,omitempty"`
+	// ACL is the bucket's access control list; nil when never set
+	// (private). See acl.go.
+	ACL crdt.LWW[*ACL] `json:"acl,omitzero"`
+	// Policy holds the PutBucketPolicy JSON document; "" when none.
+	Policy crdt.LWW[string] `json:"policy,omitzero"`
 }
 
 // PartitionKey implements table.Entry: all buckets share one partition.
@@ -52,6 +57,8 @@ func (b Bucket) Merge(o Bucket) Bucket {
 	out.Aliases = b.Aliases.Merge(o.Aliases)
 	out.Website = b.Website.Merge(o.Website)
 	out.CORS = b.CORS.Merge(o.CORS)
+	out.ACL = b.ACL.Merge(o.ACL)
+	out.Policy = b.Policy.Merge(o.Policy)
 	out.Tags = b.Tags.Merge(o.Tags)
 	return out
 }

@@ -83,6 +83,9 @@ type ObjectVersion struct {
 	// Tags, when set, is the version's tag set as changed after it was
 	// written (PutObjectTagging, DeleteObjectTagging): see tagging.go.
 	Tags *crdt.LWW[string] `json:"tags,omitempty"`
+	// ACL, once set by PutObjectAcl, overrides the ACL the version was
+	// written with (see acl.go); merged on its own, last writer wins.
+	ACL crdt.LWW[*ACL] `json:"acl,omitzero"`
 }
 
 func (v ObjectVersion) before(o ObjectVersion) bool {
@@ -169,10 +172,12 @@ func (o Object) Merge(other Object) Object {
 				continue
 			}
 			tags := mergeTags(cur.Tags, v.Tags)
+			acl := cur.ACL.Merge(v.ACL)
 			if stateRank(v.State) > stateRank(cur.State) || stateRank(v.State) == stateRank(cur.State) && greaterEncoding(v, cur) {
 				cur = v
 			}
 			cur.Tags = tags
+			cur.ACL = acl
 			byID[v.UUID] = cur.compact()
 		}
 	}
@@ -279,6 +284,7 @@ func (o Object) Uploads() []ObjectVersion {
 // tags are left out: they are merged on their own (last writer wins).
 func greaterEncoding(a, b ObjectVersion) bool {
 	a.Tags, b.Tags = nil, nil
+	a.ACL, b.ACL = crdt.LWW[*ACL]{}, crdt.LWW[*ACL]{}
 	ea, _ := json.Marshal(a)
 	eb, _ := json.Marshal(b)
 	return bytes.Compare(ea, eb) > 0

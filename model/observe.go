@@ -6,7 +6,7 @@ package model
 
 // maxTS returns the highest timestamp in an entry (0 if none).
 func (b Bucket) maxTS() uint64 {
-	ts := max(b.Created, b.Website.TS, b.CORS.TS, b.Tags.TS)
+	ts := max(b.Created, b.Website.TS, b.CORS.TS, b.Tags.TS, b.ACL.TS, b.Policy.TS)
 	for _, a := range b.Aliases {
 		ts = max(ts, a.TS)
 	}
