@@ -84,6 +84,8 @@ type Config struct {
 	// Source is the file the configuration was read from; "" for the
 	// embedded default.
 	Source string `toml:"-"`
+	// Via says how Source was found (see Search); "" when loaded by path.
+	Via string `toml:"-"`
 	// Warnings lists settings that were accepted but have no effect
 	// (Garage settings that garage-web does not use, deprecated names).
 	// The server logs them.
