@@ -110,8 +110,16 @@ func (s *BlockStore) lock(h Hash) *sync.Mutex { return &s.locks[h[0]] }
 // its modification time (which keeps the collector away from it).
 func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
 	h := HashOf(data)
+	return h, s.WriteHashed(ctx, h, data)
+}
+
+// WriteHashed is Write for a caller that already computed h = HashOf(data)
+// (a replicated write hashes each block once, for its address, and hands
+// the hash down). A wrong h stores data under another block's name: only
+// pass a hash of exactly these bytes.
+func (s *BlockStore) WriteHashed(ctx context.Context, h Hash, data []byte) error {
 	if err := ctx.Err(); err != nil {
-		return h, err
+		return err
 	}
 	p := s.path(h)
 	mu := s.lock(h)
@@ -121,7 +129,7 @@ func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
 		if err := os.Chtimes(candidate, now, now); err == nil {
 			mu.Unlock()
 			s.stored(h)
-			return h, nil
+			return nil
 		}
 	}
 	mu.Unlock()
@@ -133,11 +141,11 @@ func (s *BlockStore) Write(ctx context.Context, data []byte) (Hash, error) {
 			payload, suffix = c, compressedSuffix
 		}
 	}
-	if err := s.writeFile(p+suffix, payload); err != nil {
-		return h, fmt.Errorf("write block %s: %w", h, err)
+	if err := s.writeFile(p+suffix, h, payload); err != nil {
+		return fmt.Errorf("write block %s: %w", h, err)
 	}
 	s.stored(h)
-	return h, nil
+	return nil
 }
 
 func (s *BlockStore) stored(h Hash) {
@@ -146,8 +154,9 @@ func (s *BlockStore) stored(h Hash) {
 	}
 }
 
-// writeFile writes payload to path atomically and durably.
-func (s *BlockStore) writeFile(path string, payload []byte) error {
+// writeFile writes payload, the file of block h, to path atomically and
+// durably, with its check record (see checkAttr).
+func (s *BlockStore) writeFile(path string, h Hash, payload []byte) error {
 	dir := filepath.Dir(path)
 	if err := ensureDir(dir); err != nil {
 		return err
@@ -167,6 +176,7 @@ func (s *BlockStore) writeFile(path string, payload []byte) error {
 	if _, err := f.Write(payload); err != nil {
 		return err
 	}
+	_ = setCheckAttr(f, encodeCheck(h, payload)) // none: SHA-256 on every read
 	if err := f.Sync(); err != nil {
 		return err
 	}
@@ -240,7 +250,7 @@ func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, relea
 			return data, func() {}, nil
 		}
 	}
-	data, release, err = s.readDisk(h)
+	data, release, err = s.readDisk(h, false)
 	if err == nil && s.cache != nil {
 		s.cache.offer(h, data)
 	}
@@ -248,7 +258,9 @@ func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, relea
 }
 
 // readDisk reads and verifies a block from its file, bypassing the cache.
-func (s *BlockStore) readDisk(h Hash) (data []byte, release func(), err error) {
+// A file that matches its check record is trusted without hashing unless
+// full is set (see checkAttr); anything else is checked against h.
+func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), err error) {
 	p := s.path(h)
 	f, err := os.Open(p)
 	compressed := false
@@ -275,6 +287,8 @@ func (s *BlockStore) readDisk(h Hash) (data []byte, release func(), err error) {
 		return nil, nil, fmt.Errorf("read block %s: %w", h, err)
 	}
 	data = buf[:n]
+	var recBuf [checkRecordSize]byte
+	checked := !full && checkMatches(getCheckAttr(f, &recBuf), h, data)
 	if compressed {
 		plain := s.getBuf(pooledBlockSize)
 		out, err := s.dec.DecodeAll(data, plain[:0])
@@ -292,7 +306,7 @@ func (s *BlockStore) readDisk(h Hash) (data []byte, release func(), err error) {
 			release = func() {}
 		}
 	}
-	if HashOf(data) != h {
+	if !checked && HashOf(data) != h {
 		release()
 		s.corrupt(h)
 		return nil, nil, fmt.Errorf("block %s: %w", h, ErrCorrupt)
@@ -410,17 +424,55 @@ func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted
 	return checked, corrupted, err
 }
 
-// Verify reads the block from disk (never the cache) and checks its hash.
-// It returns the size of its plaintext; ErrCorrupt (OnCorrupt is called)
-// or ErrBlockNotFound otherwise.
+// Verify reads the block from disk (never the cache) and checks its
+// SHA-256, whatever its check record says. It returns the size of its
+// plaintext; ErrCorrupt (OnCorrupt is called) or ErrBlockNotFound
+// otherwise. A good file without a valid check record gets one, so that
+// later reads of it take the fast path.
 func (s *BlockStore) Verify(h Hash) (int, error) {
-	data, release, err := s.readDisk(h)
+	data, release, err := s.readDisk(h, true)
 	if err != nil {
 		return 0, err
 	}
 	n := len(data)
 	release()
+	s.addCheckRecord(h)
 	return n, nil
+}
+
+// addCheckRecord gives the block's file a check record if it has none or
+// a stale one. The file's bytes are read again under the block's lock:
+// they were verified a moment ago, and a file replaced since (rewritten,
+// moved aside) holds the same block or none.
+func (s *BlockStore) addCheckRecord(h Hash) {
+	mu := s.lock(h)
+	mu.Lock()
+	defer mu.Unlock()
+	p := s.path(h)
+	for _, c := range []string{p, p + compressedSuffix} {
+		f, err := os.Open(c)
+		if err != nil {
+			continue
+		}
+		var recBuf [checkRecordSize]byte
+		b, rerr := io.ReadAll(f)
+		rec := getCheckAttr(f, &recBuf)
+		f.Close()
+		if rerr != nil || checkMatches(rec, h, b) {
+			return
+		}
+		plain := b
+		if strings.HasSuffix(c, compressedSuffix) {
+			if plain, err = s.dec.DecodeAll(b, nil); err != nil {
+				return
+			}
+		}
+		if HashOf(plain) != h {
+			return // changed since it was verified
+		}
+		_ = setCheckAttrPath(c, encodeCheck(h, b))
+		return
+	}
 }
 
 // FileSize returns the size on disk of the block's file (compressed or

@@ -10,8 +10,11 @@
 // BlockStore keeps each data block in a file named by the SHA-256 of its
 // plaintext under dir/hh/hh/. A block is written to a temporary file,
 // fsynced, renamed into place and its directory fsynced, so a block that a
-// caller was told is stored survives a crash. Every read re-hashes the
-// block: a corrupted block is never returned (ErrCorrupt).
+// caller was told is stored survives a crash. Every read checks the
+// block: a corrupted block is never returned (ErrCorrupt). A file this
+// store wrote carries a CRC-32C of its bytes in an extended attribute
+// (blockcheck.go) and is checked against it; any other file, and every
+// file Scrub or Verify reads, is re-hashed with SHA-256.
 //
 // Reference counts (RefCounts) live in the metadata database. A block whose
 // count drops to zero is deleted by the collector only after a delay and
