@@ -43,7 +43,7 @@ func (s *server) put(ctx context.Context, from cluster.NodeID, body []byte) ([]b
 		s.log.Warn("block put: bytes do not match their hash", "from", from.Short(), "hash", h, "got", got, "bytes", len(data))
 		return encodeResponse(statusBadRequest, []byte("block bytes hash to "+got.String()+", not "+h.String())), nil
 	}
-	if _, err := s.local.Write(ctx, data); err != nil {
+	if err := s.local.WriteHashed(ctx, h, data); err != nil { // hash checked above
 		s.log.Error("block put: store", "from", from.Short(), "hash", h, "err", err)
 		return encodeResponse(statusError, []byte(err.Error())), nil
 	}

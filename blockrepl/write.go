@@ -151,7 +151,7 @@ func (s *Store) writeOne(ctx context.Context, n cluster.NodeID, h storage.Hash, 
 	if s.cfg.Local == nil {
 		return errNoLocalStore
 	}
-	if _, err := s.cfg.Local.Write(ctx, data); err != nil {
+	if err := s.cfg.Local.WriteHashed(ctx, h, data); err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
 	return nil
