@@ -25,6 +25,8 @@ FUZZ := \
 	./s3/sigv4:FuzzParseAuthorization \
 	./s3/sigv4:FuzzParsePresign \
 	./s3/sigv4:FuzzChunkedDecoder \
+	./s3/sigv2:FuzzParseAuthorization \
+	./s3/sigv2:FuzzParsePresign \
 	./s3:FuzzRequestXML \
 	./s3:FuzzSingleDocument \
 	./web:FuzzKeyFromPath \
