@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
-	"github.com/garage-web/garage-web/s3/checksum"
 	"github.com/garage-web/garage-web/s3/s3err"
 )
 
@@ -60,7 +60,7 @@ func uploadChecksumType(alg, typ string) (string, error) {
 		return model.ChecksumFullObject, nil
 	case typ == "":
 		return model.ChecksumComposite, nil
-	case typ == model.ChecksumFullObject && !model.FullObjectAlgorithm(alg):
+	case typ == model.ChecksumFullObject && !checksum.FullObjectAlgorithm(alg):
 		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "The FULL_OBJECT checksum type is not supported for %s: use CRC32, CRC32C or CRC64NVME, or COMPOSITE.", alg)
 	case typ == model.ChecksumComposite && alg == checksum.CRC64NVME:
 		return "", s3err.WithMessage(s3err.ErrInvalidRequest, "The COMPOSITE checksum type is not supported for CRC64NVME: use FULL_OBJECT.")

@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
-	"github.com/garage-web/garage-web/s3/checksum"
 	"github.com/garage-web/garage-web/s3/s3err"
 )
 

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/internal/httplimit"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3/s3err"
@@ -350,6 +351,10 @@ func (s *Server) allowed(k *model.Key, b model.Bucket, need access) bool {
 func toS3Error(err error) (*s3err.Error, bool) {
 	if e, ok := s3err.From(err); ok {
 		return e, true
+	}
+	var ce *checksum.Error
+	if errors.As(err, &ce) {
+		return checksumError(ce), true
 	}
 	switch {
 	case errors.Is(err, model.ErrNoSuchBucket):

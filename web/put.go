@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/model"
-	"github.com/garage-web/garage-web/s3/checksum"
-	"github.com/garage-web/garage-web/s3/s3err"
 )
 
 // MaxPutSize is the largest HTTP PUT upload, as a single S3 PUT (5 GiB).
@@ -70,7 +69,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, st *site) error {
 		If:     model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match")},
 	})
 	var maxErr *http.MaxBytesError
-	var s3e *s3err.Error
+	var ce *checksum.Error
 	switch {
 	case errors.Is(err, model.ErrPrecondition):
 		return httpError(http.StatusPreconditionFailed, "Precondition Failed")
@@ -78,8 +77,8 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, st *site) error {
 		return httpError(http.StatusBadRequest, "Bad Request: body shorter or longer than Content-Length")
 	case errors.As(err, &maxErr):
 		return httpError(http.StatusRequestEntityTooLarge, "Content Too Large: at most 5 GiB per upload")
-	case errors.As(err, &s3e):
-		return httpError(http.StatusBadRequest, "Bad Request: "+s3e.Message)
+	case errors.As(err, &ce):
+		return httpError(http.StatusBadRequest, "Bad Request: "+ce.Message)
 	case err != nil:
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/garage-web/garage-web/s3/checksum"
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/s3/s3err"
 	"github.com/garage-web/garage-web/s3/sigv4"
 )

@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/garage-web/garage-web/s3/checksum"
+	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/s3/s3err"
 	"github.com/garage-web/garage-web/s3/sigv4"
 )

@@ -1,15 +1,3 @@
-// Package checksum verifies the integrity headers of S3 uploads: Content-MD5
-// and the x-amz-checksum-* family (CRC32, CRC32C, CRC64NVME, SHA1, SHA256),
-// whether their value comes in a header or, with aws-chunked uploads, in a
-// trailing header named by x-amz-trailer.
-//
-// A Reader wraps an upload body. It always computes the MD5 (the ETag of a
-// single-part object) and the checksum the client asked for, and reports a
-// mismatch as the error of the Read that reaches the end of the body, so
-// that the caller never commits a corrupted object.
-//
-// Checksum values are the big-endian digest bytes, base64-encoded, as in the
-// x-amz-checksum-* headers.
 package checksum
 
 import (

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-
-	"github.com/garage-web/garage-web/s3/s3err"
 )
 
 // Reader passes an upload body through, computing its MD5 and the requested
@@ -40,15 +38,15 @@ type Reader struct {
 // from trailer(), which must be non-nil once body has returned io.EOF) and
 // returns a Reader over body.
 //
-// A malformed Content-MD5 is s3err.ErrInvalidDigest, a malformed checksum
-// value s3err.ErrInvalidRequest (as S3 answers); an
-// unknown algorithm or several checksums at once are s3err.ErrInvalidRequest.
+// A malformed Content-MD5 is ErrInvalidDigest, a malformed checksum
+// value ErrInvalidRequest (as S3 answers); an
+// unknown algorithm or several checksums at once are ErrInvalidRequest.
 func New(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, error) {
 	r := &Reader{src: body, md5: md5.New(), trailFn: trailer}
 	if vs := h.Values("Content-Md5"); len(vs) > 0 {
 		sum, err := base64.StdEncoding.DecodeString(strings.TrimSpace(vs[0]))
 		if err != nil || len(sum) != md5.Size || len(vs) > 1 {
-			return nil, s3err.WithMessage(s3err.ErrInvalidDigest, "The Content-MD5 you specified is not valid.")
+			return nil, refuse(ErrInvalidDigest, "The Content-MD5 you specified is not valid.")
 		}
 		r.wantMD5 = sum
 	}
@@ -83,7 +81,7 @@ func New(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, er
 	}
 	if len(declared) > 1 {
 		sort.Strings(declared)
-		return nil, s3err.WithMessage(s3err.ErrInvalidRequest,
+		return nil, refuse(ErrInvalidRequest,
 			"Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed (%s).", strings.Join(declared, ", "))
 	}
 	for _, name := range []string{"X-Amz-Sdk-Checksum-Algorithm", "X-Amz-Checksum-Algorithm"} {
@@ -93,10 +91,10 @@ func New(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, er
 		}
 		alg, ok := Parse(v)
 		if !ok {
-			return nil, s3err.WithMessage(s3err.ErrInvalidRequest, "Value for %s header is invalid.", strings.ToLower(name))
+			return nil, refuse(ErrInvalidRequest, "Value for %s header is invalid.", strings.ToLower(name))
 		}
 		if r.alg != "" && r.alg != alg {
-			return nil, s3err.WithMessage(s3err.ErrInvalidRequest,
+			return nil, refuse(ErrInvalidRequest,
 				"Value for %s header is invalid: it names %s but the checksum given is %s.", strings.ToLower(name), alg, r.alg)
 		}
 		r.alg = alg
@@ -121,7 +119,7 @@ func checksumHeader(name string) (alg string, ok bool, err error) {
 	}
 	alg, ok = Parse(suffix)
 	if !ok {
-		return "", false, s3err.WithMessage(s3err.ErrInvalidRequest, "The checksum header %s is not supported.", lower)
+		return "", false, refuse(ErrInvalidRequest, "The checksum header %s is not supported.", lower)
 	}
 	return alg, true, nil
 }
@@ -130,14 +128,14 @@ func checksumHeader(name string) (alg string, ok bool, err error) {
 func decode(alg, v string) ([]byte, error) {
 	sum, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 	if err != nil || len(sum) != Size(alg) {
-		return nil, s3err.WithMessage(s3err.ErrInvalidRequest, "Value for %s header is invalid.", Header(alg))
+		return nil, refuse(ErrInvalidRequest, "Value for %s header is invalid.", Header(alg))
 	}
 	return sum, nil
 }
 
 // Read reads from the body. At the end of the body it checks Content-MD5 and
-// the checksum: a mismatch is returned instead of io.EOF, as an error wrapping
-// s3err.ErrBadDigest (or s3err.ErrInvalidDigest for a malformed trailing
+// the checksum: a mismatch is returned instead of io.EOF, as an *Error of
+// kind ErrBadDigest (ErrInvalidRequest for a missing or malformed trailing
 // value).
 func (r *Reader) Read(p []byte) (int, error) {
 	if r.done {
@@ -164,7 +162,7 @@ func (r *Reader) finish() error {
 		r.sum = r.h.Sum(nil)
 	}
 	if r.wantMD5 != nil && !bytes.Equal(r.md5Sum, r.wantMD5) {
-		return s3err.WithMessage(s3err.ErrBadDigest, "The Content-MD5 you specified did not match what we received.")
+		return refuse(ErrBadDigest, "The Content-MD5 you specified did not match what we received.")
 	}
 	want := r.want
 	if r.trailer != "" {
@@ -174,7 +172,7 @@ func (r *Reader) finish() error {
 		}
 		v := t.Get(r.trailer)
 		if v == "" {
-			return s3err.WithMessage(s3err.ErrInvalidRequest, "The trailing header %s declared in x-amz-trailer was not received.", r.trailer)
+			return refuse(ErrInvalidRequest, "The trailing header %s declared in x-amz-trailer was not received.", r.trailer)
 		}
 		var err error
 		if want, err = decode(r.alg, v); err != nil {
@@ -182,7 +180,7 @@ func (r *Reader) finish() error {
 		}
 	}
 	if want != nil && !bytes.Equal(r.sum, want) {
-		return s3err.WithMessage(s3err.ErrBadDigest, "The %s you specified did not match the calculated checksum.", Header(r.alg))
+		return refuse(ErrBadDigest, "The %s you specified did not match the calculated checksum.", Header(r.alg))
 	}
 	return io.EOF
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
-
-	"github.com/garage-web/garage-web/s3/s3err"
 )
 
 func b64hex(h string) string {
@@ -39,10 +37,19 @@ var vectors = []struct {
 
 const md5Of123456789 = "25f9e794323b453885f5181f1b624d0b"
 
+// code names the kind of a refusal as the S3 error code it becomes.
 func code(err error) string {
-	var e *s3err.Error
+	var e *Error
 	if errors.As(err, &e) {
-		return e.Code
+		switch e.Kind {
+		case ErrInvalidDigest:
+			return "InvalidDigest"
+		case ErrBadDigest:
+			return "BadDigest"
+		case ErrInvalidRequest:
+			return "InvalidRequest"
+		}
+		return "unknown kind " + e.Kind.Error()
 	}
 	if err != nil && err != io.EOF {
 		return "not an S3 error: " + err.Error()

@@ -7,8 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/garage-web/garage-web/s3/checksum"
-	"github.com/garage-web/garage-web/s3/s3err"
+	"github.com/garage-web/garage-web/checksum"
 )
 
 func ExampleNew() {
@@ -19,14 +18,14 @@ func ExampleNew() {
 		panic(err)
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil {
-		panic(err) // s3err.ErrBadDigest on a mismatch
+		panic(err) // checksum.ErrBadDigest on a mismatch
 	}
 	fmt.Printf("%d bytes, md5 %x, %v\n", r.Size(), r.MD5(), r.Checksums())
 
 	h.Set("x-amz-checksum-crc32c", "AAAAAA==")
 	r, _ = checksum.New(strings.NewReader("123456789"), h, nil)
 	_, err = io.Copy(io.Discard, r)
-	fmt.Println(errors.Is(err, s3err.ErrBadDigest))
+	fmt.Println(errors.Is(err, checksum.ErrBadDigest))
 	// Output:
 	// 9 bytes, md5 25f9e794323b453885f5181f1b624d0b, map[CRC32C:4waSgw==]
 	// true
