@@ -78,7 +78,7 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	accessKeyID, policy, err := s.verifier.VerifyPostPolicy(r.Context(), form)
+	accessKeyID, policy, covered, err := s.verifyPostPolicy(r.Context(), form) // auth_sigv2.go
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 	}
 	req.bucket, req.key = b, key
 	checked := map[string]string{"bucket": req.bucketName}
-	for n, v := range form {
+	for n, v := range covered {
 		checked[n] = v
 	}
 	checked["key"] = key

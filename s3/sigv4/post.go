@@ -100,6 +100,16 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, form map[string]string)
 	return cred.accessKey, p, nil
 }
 
+// ParsePostPolicy decodes the base64 policy of a POST form whose signature
+// was checked another way (Signature Version 2, in s3/sigv2). Check it with
+// PostPolicy.Check as for a SigV4 form.
+func ParsePostPolicy(encoded string) (*PostPolicy, error) {
+	if len(encoded) > maxPolicySize {
+		return nil, invalidPolicy("the policy is larger than %d bytes", maxPolicySize)
+	}
+	return parsePolicy(encoded)
+}
+
 // parsePolicy decodes a base64 policy document.
 func parsePolicy(encoded string) (*PostPolicy, error) {
 	doc, err := base64.StdEncoding.DecodeString(encoded)
