@@ -101,6 +101,10 @@ type S3API struct {
 	// root_domain: suffix for virtual-hosted-style requests. After Load it
 	// is empty or starts with ".". ".s3.localhost".
 	RootDomain string `toml:"root_domain"`
+	// sigv2: accept requests signed with AWS Signature Version 2 (older
+	// clients: s3cmd --signature-v2, boto's "s3" signer); false refuses
+	// them with AccessDenied. true, as in MinIO.
+	SigV2 bool `toml:"sigv2"`
 }
 
 // S3Web is the [s3_web] section.

@@ -124,7 +124,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if err := n.openRepairs(); err != nil {
 		return nil, err
 	}
-	if n.s3, err = s3.New(s3.Config{Region: cfg.S3API.S3Region, RootDomain: cfg.S3API.RootDomain}, n.model, n.registry, log.With("api", "s3")); err != nil {
+	if n.s3, err = s3.New(s3.Config{Region: cfg.S3API.S3Region, RootDomain: cfg.S3API.RootDomain, DisableSigV2: !cfg.S3API.SigV2}, n.model, n.registry, log.With("api", "s3")); err != nil {
 		return nil, err
 	}
 	ok = true
