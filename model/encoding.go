@@ -16,6 +16,9 @@ const (
 	// as the JSON form. Smaller and several times faster to decode: byte
 	// strings (inline object data, hashes) are stored raw, not in base64.
 	formatCBOR = 2
+	// formatCompact: object entries only, CBOR with integer keys and raw
+	// ids (encoding_object.go). Other entries stay in format 2.
+	formatCompact = 3
 )
 
 // cborEnc encodes deterministically (sorted map keys), so equal entries
@@ -30,6 +33,9 @@ var cborDec, _ = cbor.DecOptions{
 }.DecMode()
 
 func encodeEntry[T any](v T) ([]byte, error) {
+	if o, ok := any(v).(Object); ok {
+		return encodeObject(o)
+	}
 	b, err := cborEnc.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -46,6 +52,12 @@ func decodeEntry[T any](b []byte) (T, error) {
 	}
 	var err error
 	switch b[0] {
+	case formatCompact:
+		p, ok := any(&v).(*Object)
+		if !ok {
+			return v, fmt.Errorf("entry format %d is for objects only, not %T", b[0], v)
+		}
+		*p, err = decodeObject(b[1:])
 	case formatCBOR:
 		err = cborDec.Unmarshal(b[1:], &v)
 	case formatJSON:

@@ -1,0 +1,304 @@
+package model
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/garage-web/garage-web/table/crdt"
+)
+
+// Format 3 (formatCompact) is the stored form of object entries, the
+// table that holds one entry per object and most of the metadata bytes.
+// It is CBOR like format 2, with three changes that keep the meaning and
+// drop bytes:
+//
+//   - map keys are small integers instead of field names (the wire
+//     structs below; their numbers never change, new fields get new ones);
+//   - ids that are lowercase hex (uuids, MD5 ETags, bucket ids) are stored
+//     as the raw bytes they spell (hexID), half their size;
+//   - version states are small integers (stateWire).
+//
+// Decoding gives back exactly the Object that was encoded (the tests fill
+// every field by reflection and compare), so a node that stores format 3
+// and one that stores format 2 hold the same entry. Their Merkle items
+// differ until anti-entropy exchanges the entry: the holder of the format
+// 2 bytes merges the format 3 value, re-encodes the result in format 3
+// and stores it (the bytes differ), after which both trees agree
+// (TestMixedFormatsConverge). A node of a version that only knows formats
+// 1 and 2 cannot decode format 3: upgrade every node before writing.
+
+// objectWire is the format-3 form of an Object.
+type objectWire struct {
+	Bucket   hexID         `cbor:"1,keyasint,omitempty"`
+	Key      string        `cbor:"2,keyasint,omitempty"`
+	Versions []versionWire `cbor:"3,keyasint,omitempty"`
+}
+
+// versionWire is the format-3 form of an ObjectVersion.
+type versionWire struct {
+	UUID      hexID             `cbor:"1,keyasint,omitempty"`
+	TS        uint64            `cbor:"2,keyasint,omitempty"`
+	State     stateWire         `cbor:"3,keyasint"`
+	Multipart bool              `cbor:"4,keyasint,omitempty"`
+	Meta      *metaWire         `cbor:"5,keyasint,omitempty"`
+	Data      *dataWire         `cbor:"6,keyasint,omitempty"`
+	Tags      *crdt.LWW[string] `cbor:"7,keyasint,omitempty"`
+	ACL       crdt.LWW[*ACL]    `cbor:"8,keyasint,omitzero"`
+}
+
+// metaWire is the format-3 form of an ObjectMeta.
+type metaWire struct {
+	Size         int64             `cbor:"1,keyasint,omitempty"`
+	ETag         hexID             `cbor:"2,keyasint,omitempty"`
+	Headers      map[string]string `cbor:"3,keyasint,omitempty"`
+	Checksums    map[string]string `cbor:"4,keyasint,omitempty"`
+	ChecksumType string            `cbor:"5,keyasint,omitempty"`
+}
+
+// dataWire is the format-3 form of an ObjectData.
+type dataWire struct {
+	DeleteMarker bool       `cbor:"1,keyasint,omitempty"`
+	Inline       []byte     `cbor:"2,keyasint,omitempty"`
+	Parts        []partWire `cbor:"3,keyasint,omitempty"`
+}
+
+// partWire is the format-3 form of a PartRef.
+type partWire struct {
+	Number    int               `cbor:"1,keyasint,omitempty"`
+	DataID    hexID             `cbor:"2,keyasint,omitempty"`
+	Size      int64             `cbor:"3,keyasint,omitempty"`
+	ETag      hexID             `cbor:"4,keyasint,omitempty"`
+	Checksums map[string]string `cbor:"5,keyasint,omitempty"`
+	Blocks    []blockWire       `cbor:"6,keyasint,omitempty"`
+}
+
+// blockWire is a BlockPtr as a two-element array: hash, size.
+type blockWire struct {
+	_    struct{} `cbor:",toarray"`
+	Hash []byte
+	Size int64
+}
+
+// hexID is a string stored as the bytes it spells when it is lowercase
+// hex of even length (a CBOR byte string), else as itself (a text
+// string). Both forms decode back to the same string.
+type hexID string
+
+// MarshalCBOR implements cbor.Marshaler.
+func (h hexID) MarshalCBOR() ([]byte, error) {
+	if b, ok := lowerHex(string(h)); ok {
+		return cborEnc.Marshal(b)
+	}
+	return cborEnc.Marshal(string(h))
+}
+
+// UnmarshalCBOR implements cbor.Unmarshaler.
+func (h *hexID) UnmarshalCBOR(data []byte) error {
+	if len(data) > 0 && data[0]>>5 == 2 { // major type 2: byte string
+		var b []byte
+		if err := cborDec.Unmarshal(data, &b); err != nil {
+			return err
+		}
+		*h = hexID(hex.EncodeToString(b))
+		return nil
+	}
+	var s string
+	if err := cborDec.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	*h = hexID(s)
+	return nil
+}
+
+// lowerHex decodes s if it is non-empty lowercase hex of even length,
+// which hex.EncodeToString gives back unchanged.
+func lowerHex(s string) ([]byte, bool) {
+	if s == "" || len(s)%2 != 0 {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return nil, false
+		}
+	}
+	b, err := hex.DecodeString(s)
+	return b, err == nil
+}
+
+// stateWire is a version state stored as a small integer when it is one
+// of the known states, else as its text.
+type stateWire string
+
+var stateCodes = []string{StateUploading, StateComplete, StateAborted, StateSuperseded}
+
+// MarshalCBOR implements cbor.Marshaler.
+func (s stateWire) MarshalCBOR() ([]byte, error) {
+	for i, n := range stateCodes {
+		if string(s) == n {
+			return cborEnc.Marshal(uint8(i))
+		}
+	}
+	return cborEnc.Marshal(string(s))
+}
+
+// UnmarshalCBOR implements cbor.Unmarshaler.
+func (s *stateWire) UnmarshalCBOR(data []byte) error {
+	if len(data) > 0 && data[0]>>5 == 0 { // major type 0: unsigned integer
+		var i uint64
+		if err := cborDec.Unmarshal(data, &i); err != nil {
+			return err
+		}
+		if i >= uint64(len(stateCodes)) {
+			return fmt.Errorf("unknown version state %d", i)
+		}
+		*s = stateWire(stateCodes[i])
+		return nil
+	}
+	var t string
+	if err := cborDec.Unmarshal(data, &t); err != nil {
+		return err
+	}
+	*s = stateWire(t)
+	return nil
+}
+
+var (
+	_ cbor.Marshaler   = hexID("")
+	_ cbor.Unmarshaler = (*hexID)(nil)
+	_ cbor.Marshaler   = stateWire("")
+	_ cbor.Unmarshaler = (*stateWire)(nil)
+)
+
+// encodeObject is the format-3 encoding of o.
+func encodeObject(o Object) ([]byte, error) {
+	w := objectWire{Bucket: hexID(o.Bucket), Key: o.Key}
+	if len(o.Versions) > 0 {
+		w.Versions = make([]versionWire, len(o.Versions))
+	}
+	for i, v := range o.Versions {
+		vw := versionWire{UUID: hexID(v.UUID), TS: v.TS, State: stateWire(v.State), Multipart: v.Multipart, Tags: v.Tags, ACL: v.ACL}
+		if m := v.Meta; m != nil {
+			vw.Meta = &metaWire{Size: m.Size, ETag: hexID(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
+		}
+		if d := v.Data; d != nil {
+			dw := &dataWire{DeleteMarker: d.DeleteMarker, Inline: d.Inline}
+			if len(d.Parts) > 0 {
+				dw.Parts = make([]partWire, len(d.Parts))
+			}
+			for j, p := range d.Parts {
+				pw := partWire{Number: p.Number, DataID: hexID(p.DataID), Size: p.Size, ETag: hexID(p.ETag), Checksums: p.Checksums}
+				if len(p.Blocks) > 0 {
+					pw.Blocks = make([]blockWire, len(p.Blocks))
+				}
+				for k, b := range p.Blocks {
+					pw.Blocks[k] = blockWire{Hash: b.Hash, Size: b.Size}
+				}
+				dw.Parts[j] = pw
+			}
+			vw.Data = dw
+		}
+		w.Versions[i] = vw
+	}
+	b, err := cborEnc.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+1)
+	out = append(out, formatCompact)
+	return append(out, b...), nil
+}
+
+// decodeObject decodes the format-3 body b (after the format byte).
+func decodeObject(b []byte) (Object, error) {
+	var w objectWire
+	if err := cborDec.Unmarshal(b, &w); err != nil {
+		return Object{}, err
+	}
+	o := Object{Bucket: string(w.Bucket), Key: w.Key}
+	if len(w.Versions) > 0 {
+		o.Versions = make([]ObjectVersion, len(w.Versions))
+	}
+	for i, vw := range w.Versions {
+		v := ObjectVersion{UUID: string(vw.UUID), TS: vw.TS, State: string(vw.State), Multipart: vw.Multipart, Tags: vw.Tags, ACL: vw.ACL}
+		if m := vw.Meta; m != nil {
+			v.Meta = &ObjectMeta{Size: m.Size, ETag: string(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
+		}
+		if dw := vw.Data; dw != nil {
+			d := &ObjectData{DeleteMarker: dw.DeleteMarker, Inline: dw.Inline}
+			if len(dw.Parts) > 0 {
+				d.Parts = make([]PartRef, len(dw.Parts))
+			}
+			for j, pw := range dw.Parts {
+				p := PartRef{Number: pw.Number, DataID: string(pw.DataID), Size: pw.Size, ETag: string(pw.ETag), Checksums: pw.Checksums}
+				if len(pw.Blocks) > 0 {
+					p.Blocks = make([]BlockPtr, len(pw.Blocks))
+				}
+				for k, bw := range pw.Blocks {
+					p.Blocks[k] = BlockPtr{Hash: bw.Hash, Size: bw.Size}
+				}
+				d.Parts[j] = p
+			}
+			v.Data = d
+		}
+		o.Versions[i] = v
+	}
+	return o, nil
+}
+
+// lightObjectWire is the part of a format-3 object a listing reads (see
+// decodeObjectLight): fields not named here are skipped, not copied.
+type lightObjectWire struct {
+	Key      string             `cbor:"2,keyasint,omitempty"`
+	Versions []lightVersionWire `cbor:"3,keyasint,omitempty"`
+}
+
+type lightVersionWire struct {
+	UUID      hexID          `cbor:"1,keyasint,omitempty"`
+	TS        uint64         `cbor:"2,keyasint,omitempty"`
+	State     stateWire      `cbor:"3,keyasint"`
+	Multipart bool           `cbor:"4,keyasint,omitempty"`
+	Meta      *lightMetaWire `cbor:"5,keyasint,omitempty"`
+	Data      *lightDataWire `cbor:"6,keyasint,omitempty"`
+}
+
+type lightMetaWire struct {
+	Size         int64             `cbor:"1,keyasint,omitempty"`
+	ETag         hexID             `cbor:"2,keyasint,omitempty"`
+	Headers      lightHeaders      `cbor:"3,keyasint,omitempty"`
+	Checksums    map[string]string `cbor:"4,keyasint,omitempty"`
+	ChecksumType string            `cbor:"5,keyasint,omitempty"`
+}
+
+type lightDataWire struct {
+	DeleteMarker bool `cbor:"1,keyasint,omitempty"`
+}
+
+// decodeObjectLightCompact is decodeObjectLight for the format-3 body b
+// (after the format byte).
+func decodeObjectLightCompact(b []byte) (Object, error) {
+	var w lightObjectWire
+	if err := cborDec.Unmarshal(b, &w); err != nil {
+		return Object{}, err
+	}
+	o := Object{Key: w.Key, Versions: make([]ObjectVersion, len(w.Versions))}
+	datas := make([]ObjectData, len(w.Versions))
+	metas := make([]ObjectMeta, len(w.Versions))
+	for i, lv := range w.Versions {
+		v := ObjectVersion{UUID: string(lv.UUID), TS: lv.TS, State: string(lv.State), Multipart: lv.Multipart}
+		if lv.Data != nil {
+			datas[i].DeleteMarker = lv.Data.DeleteMarker
+			v.Data = &datas[i]
+		}
+		if lm := lv.Meta; lm != nil {
+			metas[i] = ObjectMeta{Size: lm.Size, ETag: string(lm.ETag), Checksums: lm.Checksums, ChecksumType: lm.ChecksumType}
+			if sc := lm.Headers.StorageClass; sc != "" {
+				metas[i].Headers = map[string]string{"X-Amz-Storage-Class": sc}
+			}
+			v.Meta = &metas[i]
+		}
+		o.Versions[i] = v
+	}
+	return o, nil
+}
