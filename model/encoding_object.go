@@ -266,9 +266,14 @@ type lightVersionWire struct {
 type lightMetaWire struct {
 	Size         int64             `cbor:"1,keyasint,omitempty"`
 	ETag         hexID             `cbor:"2,keyasint,omitempty"`
-	Headers      lightHeaders      `cbor:"3,keyasint,omitempty"`
+	Headers      lightHeadersWire  `cbor:"3,keyasint,omitempty"`
 	Checksums    map[string]string `cbor:"4,keyasint,omitempty"`
 	ChecksumType string            `cbor:"5,keyasint,omitempty"`
+}
+
+// lightHeadersWire keeps the one stored header a listing shows.
+type lightHeadersWire struct {
+	StorageClass string `cbor:"X-Amz-Storage-Class,omitempty"`
 }
 
 type lightDataWire struct {
