@@ -15,6 +15,7 @@ import (
 
 	"github.com/garage-web/garage-web/admin"
 	"github.com/garage-web/garage-web/config"
+	"github.com/garage-web/garage-web/internal/buildinfo"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
 	"github.com/garage-web/garage-web/storage"
@@ -22,8 +23,9 @@ import (
 	"github.com/garage-web/garage-web/table/crdt"
 )
 
-// Version is the garage-web version reported by the admin API.
-const Version = "0.1.0"
+// Version is the garage-web version reported by the admin API: the one
+// version string of the binary (internal/buildinfo).
+var Version = buildinfo.Version()
 
 // GCDelay is how long a block stays after its last reference is dropped.
 const GCDelay = 10 * time.Minute

@@ -94,10 +94,12 @@ type options struct {
 	admin  string // --admin: admin API address
 	token  string // --token: admin token
 	json   bool   // --json: machine-readable output
+	// version: --version before any command, as "garage-web version".
+	version bool
 }
 
 func addCommonFlags(fs *flag.FlagSet, o *options) {
-	fs.StringVar(&o.config, "c", o.config, "configuration `FILE` (default: $GARAGE_CONFIG_FILE, else the built-in default)")
+	fs.StringVar(&o.config, "c", o.config, "configuration `FILE` (default: $GARAGE_CONFIG, else ./garage-web.toml, else /etc/garage-web.toml, else the built-in default)")
 	fs.StringVar(&o.config, "config", o.config, "same as -c")
 	fs.StringVar(&o.admin, "admin", o.admin, "admin API address `ADDR` (default: admin.api_bind_addr of the configuration)")
 	fs.StringVar(&o.token, "token", o.token, "admin `TOKEN` (default: admin.admin_token, else <metadata_dir>/admin_token)")
@@ -135,11 +137,15 @@ func parse(args []string) (*invocation, error) {
 	var o options
 	global := newFlagSet("garage-web")
 	addCommonFlags(global, &o)
+	global.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := global.Parse(args); err != nil {
 		return nil, flagError(err, "", usageText)
 	}
 	words := global.Args()
 	if len(words) == 0 {
+		if o.version {
+			return &invocation{cmd: versionCommand(), opts: o, run: setupVersion(nil)}, nil
+		}
 		return nil, usageErrorf("no command given")
 	}
 	if words[0] == "help" {
@@ -167,6 +173,17 @@ func parse(args []string) (*invocation, error) {
 		}
 	}
 	return &invocation{cmd: cmd, args: pos, opts: o, run: run}, nil
+}
+
+// versionCommand is the "version" command, which --version runs.
+func versionCommand() *command {
+	cmds := commands()
+	for i := range cmds {
+		if cmds[i].name == "version" {
+			return &cmds[i]
+		}
+	}
+	panic("no version command") // a bug in commands()
 }
 
 // variadic reports whether the last argument may be repeated (or, for
@@ -302,18 +319,22 @@ func usageText() string {
 
 garage-web is an S3-compatible, geo-distributed object store. "garage-web
 server" runs a node; the other commands manage a node through its admin
-API. Run from the directory where "garage-web server" runs, they find the
-node with no flags (admin address and stored token).
+API. Both read the same configuration file, the first of: -c FILE,
+$GARAGE_CONFIG, ./garage-web.toml, /etc/garage-web.toml; else the built-in
+default (a node started with "make run": run the CLI from its directory).
+The server's banner says how the CLI finds it.
 
 Commands:
 `)
 	writeCommandList(&b, "")
 	b.WriteString(`
 Flags accepted by every command, before or after it:
-  -c FILE        configuration file (default: $GARAGE_CONFIG_FILE, else built-in)
+  -c FILE        configuration file (default: $GARAGE_CONFIG, ./garage-web.toml,
+                 /etc/garage-web.toml, else built-in)
   --admin ADDR   admin API address (default: admin.api_bind_addr)
   --token TOKEN  admin token (default: admin.admin_token or the stored token)
   --json         print JSON instead of text
+  --version      print the version (same as 'garage-web version')
 
 Configuration settings can also be given as GARAGE_* environment variables
 (GARAGE_ADMIN_API_BIND_ADDR, GARAGE_ADMIN_ADMIN_TOKEN, ...).

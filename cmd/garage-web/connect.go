@@ -25,14 +25,16 @@ type cli struct {
 // clientTimeout bounds one admin API call.
 const clientTimeout = 30 * time.Second
 
-// loadConfig reads the configuration of -c, else $GARAGE_CONFIG_FILE,
-// else the built-in default, with GARAGE_* overrides.
+// loadConfig reads the configuration the server and the CLI share: -c
+// FILE, else $GARAGE_CONFIG, else ./garage-web.toml, else
+// /etc/garage-web.toml, else the built-in default (config.Search), with
+// GARAGE_* overrides.
 func (c *cli) loadConfig() (*config.Config, error) {
-	path := c.opts.config
-	if path == "" {
-		path, _ = c.getenv("GARAGE_CONFIG_FILE")
+	f, err := config.Search{Flag: c.opts.config, Env: c.getenv}.Find()
+	if err != nil {
+		return nil, err
 	}
-	return config.Load(path, c.getenv)
+	return config.LoadFound(f, c.getenv)
 }
 
 // client returns an admin API client. The address and token come from

@@ -8,10 +8,13 @@ import (
 	"context"
 	"io"
 	"os"
+
+	"github.com/garage-web/garage-web/internal/buildinfo"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is the one version string of the binary (internal/buildinfo:
+// set by `make build`, else from the Go build information).
+var version = buildinfo.Version()
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
