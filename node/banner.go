@@ -16,10 +16,11 @@ const firstKeyMarker = "first_key_created"
 // firstKeyName names the access key made on a node's first start.
 const firstKeyName = "default"
 
-// banner prints the node's endpoints and, on the very first start, makes
-// an access key allowed to create buckets and prints it once (it is not
-// logged and not printed again: `garage-web key info default
-// --show-secret` shows it).
+// banner prints the node's endpoints and how the CLI finds the node and,
+// on the very first start, makes an access key allowed to create buckets.
+// Its secret is printed once, and only when out is a terminal: under a
+// service manager out goes to the journal, so the banner says how to
+// reveal it instead (`garage-web key info default --show-secret`).
 func (n *Node) banner(ctx context.Context, out io.Writer) error {
 	if out == nil {
 		return nil
@@ -32,6 +33,7 @@ func (n *Node) banner(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(&b, "  Web        http://<bucket>%s:%s\n", n.cfg.S3Web.RootDomain, portOf(n.cfg.S3Web.BindAddr))
 	}
 	fmt.Fprintf(&b, "  Admin API  http://%s   (metrics at /metrics, health at /health)\n", n.cfg.Admin.APIBindAddr)
+	fmt.Fprintf(&b, "  CLI        %s\n", n.cfg.CLIHint())
 	if !n.cluster.standalone() {
 		// A node of a cluster: keys are made once for the whole cluster,
 		// with the CLI, once the layout is applied.
@@ -60,6 +62,13 @@ func (n *Node) banner(ctx context.Context, out io.Writer) error {
 		if err := os.WriteFile(marker, []byte(k.ID+"\n"), 0o600); err != nil {
 			return fmt.Errorf("record first key: %w", err)
 		}
+		if !isTerminal(out) {
+			// A service manager (journald) or a file: never the secret.
+			fmt.Fprintf(&b, "\nAn access key %q was made for you (%s). Its secret is not printed here, as this output is not a terminal:\n", firstKeyName, k.ID)
+			fmt.Fprintf(&b, "  garage-web key info %s --show-secret\n\n", firstKeyName)
+			fmt.Fprintf(&b, "Then export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION=%s AWS_ENDPOINT_URL=%s and try:\n  aws s3 mb s3://my-bucket\n", n.cfg.S3API.S3Region, s3URL)
+			break
+		}
 		fmt.Fprintf(&b, "\nAn access key was made for you (shown only this once; `garage-web key info %s --show-secret` shows it again):\n\n", firstKeyName)
 		fmt.Fprintf(&b, "  export AWS_ACCESS_KEY_ID=%s\n", k.ID)
 		fmt.Fprintf(&b, "  export AWS_SECRET_ACCESS_KEY=%s\n", k.Secret)
@@ -77,4 +86,14 @@ func portOf(addr string) string {
 		return addr[i+1:]
 	}
 	return addr
+}
+
+// isTerminal reports whether out is a terminal (a character device).
+func isTerminal(out io.Writer) bool {
+	f, ok := out.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
