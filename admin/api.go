@@ -82,6 +82,28 @@ type WebsiteConfig struct {
 	IndexDocument string `json:"indexDocument"`
 	ErrorDocument string `json:"errorDocument"` // "" for none
 	Uploads       bool   `json:"uploads"`       // HTTP PUT on the web endpoint
+	// RedirectAllRequestsTo and RoutingRules are set over S3
+	// (PutBucketWebsite) and shown here; UpdateBucket keeps them.
+	RedirectAllRequestsTo *WebsiteRedirect     `json:"redirectAllRequestsTo,omitempty"`
+	RoutingRules          []WebsiteRoutingRule `json:"routingRules,omitempty"`
+}
+
+// WebsiteRedirect is where every request to a website is redirected.
+type WebsiteRedirect struct {
+	HostName string `json:"hostName"`
+	Protocol string `json:"protocol,omitempty"` // "" keeps the request's
+}
+
+// WebsiteRoutingRule is one S3 website routing rule: a condition (empty
+// fields match everything) and a redirect.
+type WebsiteRoutingRule struct {
+	KeyPrefixEquals             string `json:"keyPrefixEquals,omitempty"`
+	HTTPErrorCodeReturnedEquals string `json:"httpErrorCodeReturnedEquals,omitempty"`
+	HostName                    string `json:"hostName,omitempty"`
+	Protocol                    string `json:"protocol,omitempty"`
+	HTTPRedirectCode            string `json:"httpRedirectCode,omitempty"`
+	ReplaceKeyPrefixWith        string `json:"replaceKeyPrefixWith,omitempty"`
+	ReplaceKeyWith              string `json:"replaceKeyWith,omitempty"`
 }
 
 // BucketKey is an access key with permissions on a bucket.
@@ -121,7 +143,10 @@ type UpdateBucketRequest struct {
 	WebsiteAccess *WebsiteAccess `json:"websiteAccess,omitempty"`
 }
 
-// WebsiteAccess switches a bucket's website on or off.
+// WebsiteAccess switches a bucket's website on or off. Enabling sets the
+// index and error documents and uploads, and keeps the routing rules set
+// over S3 (a redirection of all requests is replaced by the index
+// document).
 type WebsiteAccess struct {
 	Enabled       bool   `json:"enabled"`
 	IndexDocument string `json:"indexDocument,omitempty"` // required when Enabled

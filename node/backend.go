@@ -159,7 +159,7 @@ func (b *backend) GetBucket(ctx context.Context, id string) (admin.BucketInfo, e
 	info := admin.BucketInfo{ID: bk.ID, GlobalAliases: orEmpty(bk.GlobalAliases()), Created: msTime(bk.Created), Keys: []admin.BucketKey{}}
 	if w := bk.Website.Value; w != nil {
 		info.WebsiteAccess = true
-		info.WebsiteConfig = &admin.WebsiteConfig{IndexDocument: w.IndexDocument, ErrorDocument: w.ErrorDocument, Uploads: w.Uploads}
+		info.WebsiteConfig = websiteInfo(w) // backend_website.go
 	}
 	keys, err := b.n.model.KeysOfBucket(ctx, bk.ID)
 	if err != nil {
@@ -172,17 +172,6 @@ func (b *backend) GetBucket(ctx context.Context, id string) (admin.BucketInfo, e
 		return admin.BucketInfo{}, err
 	}
 	return info, nil
-}
-
-func (b *backend) SetBucketWebsite(ctx context.Context, id string, cfg *admin.WebsiteConfig) error {
-	var mc *model.WebsiteConfig
-	if cfg != nil {
-		mc = &model.WebsiteConfig{IndexDocument: cfg.IndexDocument, ErrorDocument: cfg.ErrorDocument, Uploads: cfg.Uploads}
-		if mc.IndexDocument == "" {
-			mc.IndexDocument = "index.html"
-		}
-	}
-	return adminError(b.n.model.SetWebsite(ctx, id, mc))
 }
 
 func (b *backend) DeleteBucket(ctx context.Context, id string) error {

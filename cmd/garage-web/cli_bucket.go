@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,14 +13,18 @@ import (
 
 // findBucket resolves BUCKET (a global alias, an id or an id prefix).
 func findBucket(ctx context.Context, cl *admin.Client, bucket string) (admin.BucketInfo, error) {
-	return cl.GetBucket(ctx, admin.BucketQuery{Search: bucket})
+	b, err := cl.GetBucket(ctx, admin.BucketQuery{Search: bucket})
+	if err != nil {
+		return b, bucketError(err, bucket)
+	}
+	return b, nil
 }
 
 func setupBucketCreate(*flag.FlagSet) runFunc {
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		b, err := cl.CreateBucket(ctx, args[0])
 		if err != nil {
-			return err
+			return bucketError(err, args[0])
 		}
 		return c.show(b, func(w io.Writer) {
 			fmt.Fprintf(w, "Created bucket %q (%s).\n", args[0], b.ID)
@@ -72,7 +77,12 @@ func setupBucketDelete(fs *flag.FlagSet) runFunc {
 			}
 		}
 		if err := cl.DeleteBucket(ctx, b.ID); err != nil {
-			return err
+			if errors.Is(err, admin.ErrBucketNotEmpty) {
+				if cur, gerr := cl.GetBucket(ctx, admin.BucketQuery{ID: b.ID}); gerr == nil && cur.Objects > 0 {
+					return bucketNotEmpty(args[0], cur.Objects)
+				}
+			}
+			return bucketError(err, args[0])
 		}
 		return c.show(b, func(w io.Writer) { fmt.Fprintf(w, "Deleted bucket %s.\n", bucketLabel(b)) })
 	})
@@ -123,18 +133,18 @@ func setupBucketPermission(fs *flag.FlagSet, allow bool) runFunc {
 }
 
 func setupBucketWebsite(fs *flag.FlagSet) runFunc {
-	allow := fs.Bool("allow", false, "serve the bucket as a website")
+	allow := fs.Bool("allow", false, "serve the bucket as a website (settings not given are kept)")
 	deny := fs.Bool("deny", false, "stop serving the bucket as a website")
-	index := fs.String("index-document", "index.html", "`NAME` of the object served for a directory")
-	errorDoc := fs.String("error-document", "", "`NAME` of the object served, with status 404, when an object is missing")
-	uploads := fs.Bool("uploads", false, "accept HTTP PUT uploads on the web endpoint (Nix binary caches), authenticated by a key with write permission")
+	index := fs.String("index-document", "index.html", "`NAME` of the object served for a directory (default: the current one, else index.html)")
+	errorDoc := fs.String("error-document", "", "`NAME` of the object served, with status 404, when an object is missing (default: the current one; \"\" for none)")
+	uploads := fs.Bool("uploads", false, "accept HTTP PUT uploads on the web endpoint (Nix binary caches), authenticated by a key with write permission (default: the current setting; --uploads=false to stop)")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		if *allow == *deny {
 			return &usageError{msg: "bucket website: give one of --allow and --deny", help: "garage-web help bucket website"}
 		}
-		docsGiven := false
-		fs.Visit(func(f *flag.Flag) { docsGiven = docsGiven || strings.HasSuffix(f.Name, "-document") })
-		if *deny && (docsGiven || *uploads) {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if *deny && (given["index-document"] || given["error-document"] || given["uploads"]) {
 			return &usageError{msg: "bucket website: --index-document, --error-document and --uploads go with --allow", help: "garage-web help bucket website"}
 		}
 		b, err := findBucket(ctx, cl, args[0])
@@ -143,24 +153,34 @@ func setupBucketWebsite(fs *flag.FlagSet) runFunc {
 		}
 		wa := &admin.WebsiteAccess{Enabled: *allow}
 		if *allow {
+			// Change only what was asked; routing rules set over S3 are
+			// kept by the server.
 			wa.IndexDocument, wa.ErrorDocument, wa.Uploads = *index, *errorDoc, *uploads
+			if cur := b.WebsiteConfig; b.WebsiteAccess && cur != nil {
+				if cur.RedirectAllRequestsTo != nil && !given["index-document"] {
+					return fmt.Errorf("bucket %s redirects every request to %s (set over S3); give --index-document NAME to serve it as a website instead",
+						args[0], cur.RedirectAllRequestsTo.HostName)
+				}
+				if !given["index-document"] && cur.IndexDocument != "" {
+					wa.IndexDocument = cur.IndexDocument
+				}
+				if !given["error-document"] {
+					wa.ErrorDocument = cur.ErrorDocument
+				}
+				if !given["uploads"] {
+					wa.Uploads = cur.Uploads
+				}
+			}
 		}
 		if b, err = cl.UpdateBucket(ctx, b.ID, admin.UpdateBucketRequest{WebsiteAccess: wa}); err != nil {
-			return err
+			return bucketError(err, args[0])
 		}
 		return c.show(b, func(w io.Writer) {
 			if *deny {
 				fmt.Fprintf(w, "Website access disabled for bucket %s.\n", bucketLabel(b))
 				return
 			}
-			fmt.Fprintf(w, "Website access enabled for bucket %s (index document %s", bucketLabel(b), *index)
-			if *errorDoc != "" {
-				fmt.Fprintf(w, ", error document %s", *errorDoc)
-			}
-			if *uploads {
-				fmt.Fprint(w, ", HTTP PUT uploads accepted")
-			}
-			fmt.Fprintln(w, ").")
+			fmt.Fprintf(w, "Website access enabled for bucket %s (%s).\n", bucketLabel(b), websiteSummary(b.WebsiteConfig))
 		})
 	})
 }

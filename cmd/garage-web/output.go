@@ -153,13 +153,7 @@ func writeKeyInfo(w io.Writer, k admin.KeyInfo) {
 func writeBucketInfo(w io.Writer, b admin.BucketInfo) {
 	website := "disabled"
 	if b.WebsiteAccess && b.WebsiteConfig != nil {
-		website = "enabled, index document " + b.WebsiteConfig.IndexDocument
-		if b.WebsiteConfig.ErrorDocument != "" {
-			website += ", error document " + b.WebsiteConfig.ErrorDocument
-		}
-		if b.WebsiteConfig.Uploads {
-			website += ", HTTP PUT uploads accepted"
-		}
+		website = "enabled, " + websiteSummary(b.WebsiteConfig)
 	}
 	fields(w,
 		"Bucket ID", b.ID,
@@ -169,6 +163,9 @@ func writeBucketInfo(w io.Writer, b admin.BucketInfo) {
 		"Objects", fmt.Sprint(b.Objects),
 		"Size", formatBytes(b.Bytes),
 	)
+	if b.WebsiteAccess && b.WebsiteConfig != nil {
+		writeRoutingRules(w, b.WebsiteConfig.RoutingRules)
+	}
 	if len(b.Keys) == 0 {
 		fmt.Fprintln(w, "\nNo key has access.")
 		return
