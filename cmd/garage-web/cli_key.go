@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/garage-web/garage-web/admin"
 )
@@ -25,11 +26,24 @@ func withClient(f clientFunc) runFunc {
 
 // findKey resolves KEY (an id, a name or an id prefix).
 func findKey(ctx context.Context, cl *admin.Client, key string) (admin.KeyInfo, error) {
-	return cl.GetKey(ctx, admin.KeyQuery{Search: key})
+	return getKey(ctx, cl, admin.KeyQuery{Search: key})
 }
 
-func setupKeyCreate(*flag.FlagSet) runFunc {
+// getKey is GetKey with a clear error for a name several keys share.
+func getKey(ctx context.Context, cl *admin.Client, q admin.KeyQuery) (admin.KeyInfo, error) {
+	k, err := cl.GetKey(ctx, q)
+	if err != nil {
+		return k, explainKeyLookup(ctx, cl, q.Search, keyError(err, q.Search))
+	}
+	return k, nil
+}
+
+func setupKeyCreate(fs *flag.FlagSet) runFunc {
+	force := fs.Bool("force", false, "create the key even if another key has this name")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		if err := checkNameFree(ctx, cl, "key create", args[0], *force); err != nil {
+			return err
+		}
 		k, err := cl.CreateKey(ctx, args[0])
 		if err != nil {
 			return err
@@ -47,7 +61,7 @@ func setupKeyList(*flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		return c.show(keys, func(w io.Writer) {
+		return c.show(keyListJSON(keys), func(w io.Writer) {
 			if len(keys) == 0 {
 				fmt.Fprintln(w, "No keys. Create one with 'garage-web key create NAME'.")
 				return
@@ -64,7 +78,7 @@ func setupKeyList(*flag.FlagSet) runFunc {
 func setupKeyInfo(fs *flag.FlagSet) runFunc {
 	showSecret := fs.Bool("show-secret", false, "also print the secret key")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
-		k, err := cl.GetKey(ctx, admin.KeyQuery{Search: args[0], ShowSecret: *showSecret})
+		k, err := getKey(ctx, cl, admin.KeyQuery{Search: args[0], ShowSecret: *showSecret})
 		if err != nil {
 			return err
 		}
@@ -72,11 +86,17 @@ func setupKeyInfo(fs *flag.FlagSet) runFunc {
 	})
 }
 
-func setupKeyRename(*flag.FlagSet) runFunc {
+func setupKeyRename(fs *flag.FlagSet) runFunc {
+	force := fs.Bool("force", false, "rename the key even if another key has the new name")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		k, err := findKey(ctx, cl, args[0])
 		if err != nil {
 			return err
+		}
+		if k.Name != args[1] {
+			if err := checkNameFree(ctx, cl, "key rename", args[1], *force); err != nil {
+				return err
+			}
 		}
 		k, err = cl.UpdateKey(ctx, k.AccessKeyID, admin.UpdateKeyRequest{Name: &args[1]})
 		if err != nil {
@@ -121,10 +141,14 @@ func setupKeyPermission(fs *flag.FlagSet, allow bool) runFunc {
 
 func setupKeyImport(fs *flag.FlagSet) runFunc {
 	name := fs.String("name", "", "`NAME` of the key")
+	force := fs.Bool("force", false, "import the key even if another key has this name")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
+		if err := checkNameFree(ctx, cl, "key import", *name, *force); err != nil {
+			return err
+		}
 		k, err := cl.ImportKey(ctx, admin.ImportKeyRequest{AccessKeyID: args[0], SecretAccessKey: args[1], Name: *name})
 		if err != nil {
-			return err
+			return keyError(err, args[0])
 		}
 		return c.show(k, func(w io.Writer) { writeKeyInfo(w, k) })
 	})
@@ -148,4 +172,21 @@ func setupKeyDelete(fs *flag.FlagSet) runFunc {
 		}
 		return c.show(k, func(w io.Writer) { fmt.Fprintf(w, "Deleted key %s.\n", keyLabel(k)) })
 	})
+}
+
+// keyListItem is one key of "key list --json", with the field names of
+// "key info --json" and "key create --json" (accessKeyId, not the admin
+// API's id).
+type keyListItem struct {
+	AccessKeyID string    `json:"accessKeyId"`
+	Name        string    `json:"name"`
+	Created     time.Time `json:"created"`
+}
+
+func keyListJSON(keys []admin.KeySummary) []keyListItem {
+	out := make([]keyListItem, len(keys))
+	for i, k := range keys {
+		out[i] = keyListItem{AccessKeyID: k.ID, Name: k.Name, Created: k.Created}
+	}
+	return out
 }

@@ -140,22 +140,22 @@ func TestCLICommands(t *testing.T) {
 		{[]string{"key", "deny", "--create-bucket", "alice"}, 0, "can no longer create buckets", ""},
 		{[]string{"key", "allow", "alice"}, 2, "", "garage-web: key allow: no permission given (--create-bucket)\nRun 'garage-web help key allow' for usage.\n"},
 		{[]string{"key", "rename", "alice", "alicia"}, 0, `to "alicia"`, ""},
-		{[]string{"key", "info", "alice"}, 1, "", "garage-web: key \"alice\" not found\n"},
+		{[]string{"key", "info", "alice"}, 1, "", "garage-web: key alice not found: 'garage-web key list' shows the keys\n"},
 		{[]string{"key", "import", "GK0123456789abcdef01234567", "secret", "--name", "old"}, 0, "GK0123456789abcdef01234567", ""},
-		{[]string{"key", "import", "GK0123456789abcdef01234567", "secret"}, 1, "", "garage-web: key \"GK0123456789abcdef01234567\": access key already exists\n"},
+		{[]string{"key", "import", "GK0123456789abcdef01234567", "secret"}, 1, "", "garage-web: key GK0123456789abcdef01234567 exists already: 'garage-web key info GK0123456789abcdef01234567' shows it\n"},
 		{[]string{"bucket", "allow", "site", "--key", "alicia"}, 2, "", "garage-web: bucket allow: no permission given (--read, --write, --owner)\nRun 'garage-web help bucket allow' for usage.\n"},
 		{[]string{"bucket", "allow", "site", "--read"}, 2, "", "garage-web: bucket allow: missing --key KEY\nRun 'garage-web help bucket allow' for usage.\n"},
 		{[]string{"bucket", "allow", "--owner", "site", "--key", "alicia"}, 0, `Key "alicia" (`, ""},
 		{[]string{"bucket", "deny", "--owner", "site", "--key", "alicia"}, 0, "no longer has owner on bucket \"site\"", ""},
-		{[]string{"bucket", "allow", "--read", "ghost", "--key", "alicia"}, 1, "", "garage-web: bucket \"ghost\" not found\n"},
+		{[]string{"bucket", "allow", "--read", "ghost", "--key", "alicia"}, 1, "", "garage-web: bucket ghost not found: 'garage-web bucket list' shows the buckets\n"},
 		{[]string{"bucket", "website", "site"}, 2, "", "garage-web: bucket website: give one of --allow and --deny\nRun 'garage-web help bucket website' for usage.\n"},
 		{[]string{"bucket", "website", "--deny", "--index-document", "x", "site"}, 2, "", "garage-web: bucket website: --index-document, --error-document and --uploads go with --allow\nRun 'garage-web help bucket website' for usage.\n"},
 		{[]string{"bucket", "website", "--allow", "site"}, 0, "Website access enabled for bucket \"site\" (index document index.html).\n", ""},
 		{[]string{"bucket", "info", "site", "--json"}, 0, `"indexDocument": "index.html"`, ""},
 		{[]string{"bucket", "website", "--deny", "site"}, 0, "Website access disabled", ""},
 		{[]string{"bucket", "list"}, 0, "site", ""},
-		{[]string{"bucket", "info", "ghost"}, 1, "", "garage-web: bucket \"ghost\" not found\n"},
-		{[]string{"bucket", "create", "site"}, 1, "", "garage-web: bucket \"site\": bucket already exists\n"},
+		{[]string{"bucket", "info", "ghost"}, 1, "", "garage-web: bucket ghost not found: 'garage-web bucket list' shows the buckets\n"},
+		{[]string{"bucket", "create", "site"}, 1, "", "garage-web: bucket site exists already: pick another name ('garage-web bucket list' shows the names in use)\n"},
 		{[]string{"bucket", "delete", "site"}, 2, "", "garage-web: bucket delete: add --yes to delete bucket \"site\"\nRun 'garage-web help bucket delete' for usage.\n"},
 		{[]string{"bucket", "delete", "site", "--yes"}, 0, "Deleted bucket \"site\".\n", ""},
 		{[]string{"bucket", "list"}, 0, "No buckets.", ""},
@@ -181,7 +181,7 @@ func TestBucketDeleteNotEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.run(t, "bucket", "delete", "full", "--yes")
-	if r.code != 1 || r.stderr != "garage-web: bucket \"full\" has 1 objects: bucket is not empty\n" {
+	if r.code != 1 || r.stderr != "garage-web: bucket full is not empty (1 object); delete them first (aws s3 rm s3://full --recursive), then run 'garage-web bucket delete full --yes' again\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
