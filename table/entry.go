@@ -21,9 +21,18 @@ type Schema[E Entry[E]] struct {
 	// replicas use to route writes.
 	Name string
 	// Encode and Decode convert entries to and from their stored form.
-	// Stored forms must start with a format version.
+	// Stored forms must start with a format version. Decode must not
+	// keep references to its argument: local reads decode values in
+	// place, inside their bbolt read transaction.
 	Encode func(E) ([]byte, error)
 	Decode func([]byte) (E, error)
+	// DecodeLight, if set, is a cheaper Decode for range reads that ask
+	// for it (RangeQuery.Light): it may leave out fields such reads do
+	// not need, but what the table's filters and IsTombstone look at must
+	// be there. Light entries are only ever returned to the caller, never
+	// merged, encoded or written back, so they are used only when the
+	// range is read from one replica; otherwise Decode is.
+	DecodeLight func([]byte) (E, error)
 	// Updated, if set, is called in the local transaction that changed an
 	// entry, with the previous value (nil for a new entry) and the merged
 	// value. It may enqueue follow-up work with tx.Enqueue.

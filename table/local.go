@@ -47,6 +47,10 @@ type RangeQuery struct {
 	Limit int
 	// Reverse walks sort keys downwards.
 	Reverse bool
+	// Light asks for entries decoded with Schema.DecodeLight where it
+	// can be used (see there): the caller reads only what it keeps.
+	// Replicas never see it.
+	Light bool
 }
 
 // Tx is a local transaction, given to Updated hooks.

@@ -320,6 +320,9 @@ func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(contex
 func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 	var zero E
 	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	if t.onlyLocal(nodes) {
+		return t.getLocal(ctx, pk, sk)
+	}
 	answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
 		v, err := n.Get(ctx, t.schema.Name, pk, sk)
 		if v == nil {
@@ -441,11 +444,18 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 	if quorum := max(1, t.placement.ReadQuorum()); len(nodes) < quorum {
 		return nil, fmt.Errorf("range %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
 	}
-	if len(nodes) == 1 && nodes[0] == Node(t.local) {
+	decode := t.schema.Decode
+	if q.Light && t.schema.DecodeLight != nil {
+		decode = t.schema.DecodeLight
+	}
+	if t.onlyLocal(nodes) {
 		// Only this node: decode each entry once, filtering as we go.
 		var out []E
+		if q.Limit > 0 {
+			out = make([]E, 0, min(q.Limit, 1024))
+		}
 		err := t.local.scan(ctx, t.schema.Name, pk, q, func(v []byte) (bool, error) {
-			e, err := t.schema.Decode(v)
+			e, err := decode(v)
 			if err != nil {
 				return false, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
 			}
@@ -463,7 +473,7 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 		}
 		out := make([]E, 0, len(vs))
 		for _, v := range vs {
-			e, err := t.schema.Decode(v)
+			e, err := decode(v)
 			if err != nil {
 				return nil, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
 			}
