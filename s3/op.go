@@ -36,6 +36,11 @@ const (
 	OpDeleteObject            Operation = "DeleteObject"
 	OpGetObjectAcl            Operation = "GetObjectAcl"
 	OpGetObjectTagging        Operation = "GetObjectTagging"
+	OpPutObjectTagging        Operation = "PutObjectTagging"
+	OpDeleteObjectTagging     Operation = "DeleteObjectTagging"
+	OpGetBucketTagging        Operation = "GetBucketTagging"
+	OpPutBucketTagging        Operation = "PutBucketTagging"
+	OpDeleteBucketTagging     Operation = "DeleteBucketTagging"
 	OpGetObjectAttributes     Operation = "GetObjectAttributes"
 	OpCreateMultipartUpload   Operation = "CreateMultipartUpload"
 	OpUploadPart              Operation = "UploadPart"
@@ -86,6 +91,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpGetBucketWebsite
 			case has("cors"):
 				return OpGetBucketCors
+			case has("tagging"):
+				return OpGetBucketTagging
 			case has("uploads"):
 				return OpListMultipartUploads
 			case has("acl"):
@@ -101,6 +108,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpPutBucketWebsite
 			case has("cors"):
 				return OpPutBucketCors
+			case has("tagging"):
+				return OpPutBucketTagging
 			case has("versioning"), has("acl"):
 				return OpUnsupported
 			}
@@ -110,6 +119,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpDeleteBucketWebsite
 			case has("cors"):
 				return OpDeleteBucketCors
+			case has("tagging"):
+				return OpDeleteBucketTagging
 			}
 		case http.MethodPost:
 			if has("delete") {
@@ -149,6 +160,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 		}
 	case http.MethodPut:
 		switch {
+		case has("tagging"):
+			return OpPutObjectTagging
 		case has("partNumber") && has("uploadId"):
 			if h.Get("X-Amz-Copy-Source") != "" {
 				return OpUploadPartCopy
@@ -169,6 +182,9 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 	case http.MethodDelete:
 		if has("uploadId") {
 			return OpAbortMultipartUpload
+		}
+		if has("tagging") {
+			return OpDeleteObjectTagging
 		}
 	}
 	for _, sub := range unsupportedSubresources {
@@ -205,9 +221,9 @@ func (op Operation) access() access {
 		return accessNone
 	case OpHeadBucket, OpGetBucketLocation, OpGetBucketVersioning, OpGetBucketAcl, OpListObjects, OpListObjectsV2, OpListObjectVersions,
 		OpListMultipartUploads, OpGetObject, OpHeadObject, OpGetObjectAcl, OpGetObjectTagging, OpGetObjectAttributes, OpListParts,
-		OpGetBucketWebsite, OpGetBucketCors:
+		OpGetBucketWebsite, OpGetBucketCors, OpGetBucketTagging:
 		return accessRead
-	case OpDeleteBucket, OpPutBucketWebsite, OpDeleteBucketWebsite, OpPutBucketCors, OpDeleteBucketCors:
+	case OpDeleteBucket, OpPutBucketTagging, OpDeleteBucketTagging, OpPutBucketWebsite, OpDeleteBucketWebsite, OpPutBucketCors, OpDeleteBucketCors:
 		return accessOwner
 	}
 	return accessWrite

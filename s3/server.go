@@ -204,6 +204,16 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 		return s.getACL(w, req)
 	case OpGetObjectTagging:
 		return s.getObjectTagging(w, r, req)
+	case OpPutObjectTagging:
+		return s.putObjectTagging(w, r, req)
+	case OpDeleteObjectTagging:
+		return s.deleteObjectTagging(w, r, req)
+	case OpGetBucketTagging:
+		return s.getBucketTagging(w, r, req)
+	case OpPutBucketTagging:
+		return s.putBucketTagging(w, r, req)
+	case OpDeleteBucketTagging:
+		return s.deleteBucketTagging(w, r, req)
 	case OpGetObjectAttributes:
 		return s.getObjectAttributes(w, r, req)
 	case OpPutBucketWebsite:

@@ -13,24 +13,92 @@ import (
 	"github.com/garage-web/garage-web/s3/s3err"
 )
 
+// Object and bucket tags.
+//
 // Object tags given when an object is written (x-amz-tagging on PutObject,
 // CreateMultipartUpload and CopyObject, with x-amz-tagging-directive) are
-// stored with it and returned by GetObjectTagging, their count in
-// x-amz-tagging-count. Changing the tags of an existing object
-// (PutObjectTagging, DeleteObjectTagging) is not implemented yet: it is
-// refused, never silently ignored.
+// stored among its headers. PutObjectTagging and DeleteObjectTagging tag
+// the version that exists (model.SetObjectTags: a last-writer-wins
+// register of that version, so a racing newer PUT is never undone); from
+// then on those tags are the object's (storedTags). Bucket tags are a
+// register of the bucket (PutBucketTagging, GetBucketTagging answering
+// NoSuchTagSet when there are none, DeleteBucketTagging).
+//
+// Tags are validated as AWS does: at most 10 per object and 50 per bucket,
+// keys of 1 to 128 and values of at most 256 UTF-16 code units, no key
+// twice, no "aws:" prefix (InvalidTag); a body that is not a Tagging
+// document is MalformedXML, a wrong Content-MD5 BadDigest. Tag sets are
+// stored in canonical URL-query form, sorted by key.
 
 // taggingHeader is where an object's tags are kept among its stored
 // headers: canonical URL-query form, sorted by key. Lower case, so it
 // never collides with a header a client can store.
 const taggingHeader = "x-garage-tagging"
 
-// S3's limits on object tags.
+// S3's limits on tags.
 const (
 	maxObjectTags  = 10
-	maxTagKeyLen   = 128
-	maxTagValueLen = 256
+	maxBucketTags  = 50
+	maxTagKeyLen   = 128 // UTF-16 code units
+	maxTagValueLen = 256 // UTF-16 code units
+	maxTaggingBody = 64 << 10
 )
+
+// utf16Len is the length of s in UTF-16 code units, as AWS counts.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// checkTag validates one tag's key and value.
+func checkTag(k, v string) error {
+	switch {
+	case k == "" || utf16Len(k) > maxTagKeyLen || !utf8.ValidString(k):
+		return s3err.WithMessage(s3err.ErrInvalidTag, "The TagKey you have provided is invalid: 1 to %d characters.", maxTagKeyLen)
+	case utf16Len(v) > maxTagValueLen || !utf8.ValidString(v):
+		return s3err.WithMessage(s3err.ErrInvalidTag, "The TagValue you have provided is invalid: at most %d characters.", maxTagValueLen)
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		return s3err.WithMessage(s3err.ErrInvalidTag, "Your TagKey cannot be prefixed with aws: (%q).", k)
+	}
+	return nil
+}
+
+// encodeTags validates a tag set of at most max tags and returns its
+// canonical stored form ("" for none).
+func encodeTags(tags []tag, max int, what string) (string, error) {
+	if len(tags) > max {
+		return "", s3err.WithMessage(s3err.ErrInvalidTag, "%s tags cannot be greater than %d.", what, max)
+	}
+	q := url.Values{}
+	for _, t := range tags {
+		if err := checkTag(t.Key, t.Value); err != nil {
+			return "", err
+		}
+		if q.Has(t.Key) {
+			return "", s3err.WithMessage(s3err.ErrInvalidTag, "Cannot provide multiple Tags with the same key: %q.", t.Key)
+		}
+		q.Set(t.Key, t.Value)
+	}
+	return q.Encode(), nil // Encode sorts by key
+}
+
+// decodeTags returns a stored tag set, sorted by key.
+func decodeTags(stored string) []tag {
+	q, _ := url.ParseQuery(stored)
+	out := make([]tag, 0, len(q))
+	for k, vs := range q {
+		out = append(out, tag{Key: k, Value: vs[0]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
 
 // parseTagging parses an x-amz-tagging value (URL-encoded query
 // parameters) into its canonical stored form ("" for no tags).
@@ -45,17 +113,27 @@ func parseTagging(v string) (string, error) {
 	if len(q) > maxObjectTags {
 		return "", s3err.WithMessage(s3err.ErrInvalidTag, "Object tags cannot be greater than %d.", maxObjectTags)
 	}
+	tags := make([]tag, 0, len(q))
 	for k, vs := range q {
-		switch {
-		case len(vs) > 1:
+		if len(vs) > 1 {
 			return "", s3err.WithMessage(s3err.ErrInvalidTag, "Cannot provide multiple Tags with the same key: %q.", k)
-		case k == "" || utf8.RuneCountInString(k) > maxTagKeyLen || !utf8.ValidString(k):
-			return "", s3err.WithMessage(s3err.ErrInvalidTag, "The TagKey you have provided is invalid: 1 to %d characters.", maxTagKeyLen)
-		case utf8.RuneCountInString(vs[0]) > maxTagValueLen || !utf8.ValidString(vs[0]):
-			return "", s3err.WithMessage(s3err.ErrInvalidTag, "The TagValue you have provided is invalid: at most %d characters.", maxTagValueLen)
 		}
+		tags = append(tags, tag{Key: k, Value: vs[0]})
 	}
-	return q.Encode(), nil // Encode sorts by key
+	return encodeTags(tags, maxObjectTags, "Object")
+}
+
+// storedTags returns the tags of an object version: those set by
+// PutObjectTagging or DeleteObjectTagging once there was one, else those
+// it was written with.
+func storedTags(v model.ObjectVersion) string {
+	if tags, changed := v.TagsChanged(); changed {
+		return tags
+	}
+	if v.Meta == nil {
+		return ""
+	}
+	return v.Meta.Headers[taggingHeader]
 }
 
 // setTagging stores the tags of h's x-amz-tagging in headers.
@@ -77,8 +155,8 @@ func copyTagging(headers map[string]string, src model.ObjectVersion, h http.Head
 	switch strings.ToUpper(h.Get("X-Amz-Tagging-Directive")) {
 	case "", "COPY":
 		delete(headers, taggingHeader)
-		if src.Meta != nil && src.Meta.Headers[taggingHeader] != "" {
-			headers[taggingHeader] = src.Meta.Headers[taggingHeader]
+		if tags := storedTags(src); tags != "" {
+			headers[taggingHeader] = tags
 		}
 		return nil
 	case "REPLACE":
@@ -93,15 +171,60 @@ func tagCount(stored string) int {
 	return len(q)
 }
 
+// setTagCountHeader sets x-amz-tagging-count from stored tags.
+func setTagCountHeader(h http.Header, stored string) {
+	if n := tagCount(stored); n > 0 {
+		h.Set("X-Amz-Tagging-Count", strconv.Itoa(n))
+	}
+}
+
 type tag struct {
 	Key   string `xml:"Key"`
 	Value string `xml:"Value"`
 }
 
+// tagging is the Tagging document answered by GetObjectTagging and
+// GetBucketTagging.
 type tagging struct {
 	XMLName xml.Name `xml:"Tagging"`
 	Xmlns   string   `xml:"xmlns,attr"`
 	TagSet  []tag    `xml:"TagSet>Tag"`
+}
+
+// taggingRequest is a PutObjectTagging / PutBucketTagging body. Pointers
+// tell a missing element (MalformedXML) from an empty one.
+type taggingRequest struct {
+	XMLName xml.Name `xml:"Tagging"`
+	TagSet  *struct {
+		Tags []struct {
+			Key   *string `xml:"Key"`
+			Value *string `xml:"Value"`
+		} `xml:"Tag"`
+	} `xml:"TagSet"`
+}
+
+// readTagging reads and validates a Tagging body (Content-MD5 checked) of
+// at most max tags and returns its stored form.
+func (s *Server) readTagging(r *http.Request, req *request, max int, what string) (string, error) {
+	verified, _, err := verifiedBody(req.auth.Body, r.Header, req.auth.Trailer)
+	if err != nil {
+		return "", err
+	}
+	var doc taggingRequest
+	if err := readXML(verified, maxTaggingBody, &doc); err != nil {
+		return "", err
+	}
+	if doc.TagSet == nil {
+		return "", s3err.WithMessage(s3err.ErrMalformedXML, "The Tagging document has no TagSet.")
+	}
+	tags := make([]tag, 0, len(doc.TagSet.Tags))
+	for _, t := range doc.TagSet.Tags {
+		if t.Key == nil || t.Value == nil {
+			return "", s3err.WithMessage(s3err.ErrMalformedXML, "Every Tag needs a Key and a Value.")
+		}
+		tags = append(tags, tag{Key: *t.Key, Value: *t.Value})
+	}
+	return encodeTags(tags, max, what)
 }
 
 func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *request) error {
@@ -109,18 +232,58 @@ func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req *r
 	if err != nil {
 		return err
 	}
-	res := tagging{Xmlns: s3NS, TagSet: []tag{}}
-	q, _ := url.ParseQuery(v.Meta.Headers[taggingHeader])
-	for k, vs := range q {
-		res.TagSet = append(res.TagSet, tag{Key: k, Value: vs[0]})
-	}
-	sort.Slice(res.TagSet, func(i, j int) bool { return res.TagSet[i].Key < res.TagSet[j].Key })
-	return writeXML(w, http.StatusOK, res)
+	return writeXML(w, http.StatusOK, tagging{Xmlns: s3NS, TagSet: decodeTags(storedTags(v))})
 }
 
-// setTagCountHeader sets x-amz-tagging-count from stored tags.
-func setTagCountHeader(h http.Header, stored string) {
-	if n := tagCount(stored); n > 0 {
-		h.Set("X-Amz-Tagging-Count", strconv.Itoa(n))
+func (s *Server) putObjectTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	tags, err := s.readTagging(r, req, maxObjectTags, "Object")
+	if err != nil {
+		return err
 	}
+	if _, err := s.model.SetObjectTags(r.Context(), req.bucket.ID, req.key, tags); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteObjectTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	if _, err := s.model.SetObjectTags(r.Context(), req.bucket.ID, req.key, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) getBucketTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	// Read at quorum, not from the bucket cache: a client reads its own
+	// PutBucketTagging.
+	b, err := s.model.GetBucket(r.Context(), req.bucket.ID)
+	if err != nil {
+		return err
+	}
+	if b.Tags.Value == "" {
+		return s3err.ErrNoSuchTagSet
+	}
+	return writeXML(w, http.StatusOK, tagging{Xmlns: s3NS, TagSet: decodeTags(b.Tags.Value)})
+}
+
+func (s *Server) putBucketTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	tags, err := s.readTagging(r, req, maxBucketTags, "Bucket")
+	if err != nil {
+		return err
+	}
+	if err := s.model.SetBucketTags(r.Context(), req.bucket.ID, tags); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) deleteBucketTagging(w http.ResponseWriter, r *http.Request, req *request) error {
+	if err := s.model.SetBucketTags(r.Context(), req.bucket.ID, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -77,6 +77,7 @@ var (
 	ErrNoSuchBucket                      = def("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist.")
 	ErrNoSuchCORSConfiguration           = def("NoSuchCORSConfiguration", http.StatusNotFound, "The CORS configuration does not exist.")
 	ErrNoSuchKey                         = def("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	ErrNoSuchTagSet                      = def("NoSuchTagSet", http.StatusNotFound, "The TagSet does not exist")
 	ErrNoSuchUpload                      = def("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
 	ErrNoSuchWebsiteConfiguration        = def("NoSuchWebsiteConfiguration", http.StatusNotFound, "The specified bucket does not have a website configuration.")
 	ErrNotImplemented                    = def("NotImplemented", http.StatusNotImplemented, "A header you provided implies functionality that is not implemented.")
