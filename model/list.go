@@ -15,6 +15,11 @@ type ListInput struct {
 	Delimiter  string
 	StartAfter string // keys strictly after this (marker, start-after, continuation)
 	MaxKeys    int
+	// Summary asks for versions carrying only what a listing shows
+	// (state, timestamp, size, ETag, checksums, the storage class
+	// header): no data and no other metadata, which saves decoding them.
+	// Leave it false to read or copy the listed objects.
+	Summary bool
 }
 
 // ListEntry is one listed object.
@@ -82,10 +87,12 @@ func (m *Model) ListObjects(ctx context.Context, in ListInput) (ListOutput, erro
 		}
 	}
 	count := 0
-	pageSize := min(in.MaxKeys+1, 1000)
+	// One more than asked tells whether the listing is truncated, so a
+	// page of 1,000 keys reads 1,001 entries, not a second page.
+	pageSize := min(in.MaxKeys, 1000) + 1
 	for {
 		page, err := m.objects.Range(ctx, []byte(in.BucketID), table.RangeQuery{
-			Start: start, Prefix: []byte(in.Prefix), Filter: filterVisible, Limit: pageSize,
+			Start: start, Prefix: []byte(in.Prefix), Filter: filterVisible, Limit: pageSize, Light: in.Summary,
 		})
 		if err != nil {
 			return out, fmt.Errorf("list objects: %w", err)

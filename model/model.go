@@ -131,7 +131,7 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 	if m.aliases, err = table.New(table.Schema[Alias]{Name: "aliases", Encode: encodeEntry[Alias], Decode: decodeEntry[Alias], Updated: clearAliases}, local, placement, table.Options[Alias]{}); err != nil {
 		return nil, err
 	}
-	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], Updated: objectUpdated, Stamp: Object.MaxTS, Compact: compactObject},
+	if m.objects, err = table.New(table.Schema[Object]{Name: "objects", Encode: encodeEntry[Object], Decode: decodeEntry[Object], DecodeLight: decodeObjectLight, Updated: objectUpdated, Stamp: Object.MaxTS, Compact: compactObject},
 		local, placement, table.Options[Object]{Filters: map[string]func(Object) bool{
 			filterVisible: func(o Object) bool { _, ok := o.Visible(); return ok },
 			filterUploads: func(o Object) bool { return len(o.Uploads()) > 0 },
