@@ -77,6 +77,7 @@ func newClusterNode(cfg *config.Config, log *slog.Logger, clock *crdt.Clock, reg
 	if err := c.autoLayout(); err != nil {
 		return nil, err
 	}
+	c.logConfigWarnings() // config_warnings.go
 	return c, nil
 }
 
