@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -62,6 +63,9 @@ type BlockStore struct {
 
 	bufs  sync.Pool   // *[]byte of pooledBlockSize, for ReadPooled
 	cache *blockCache // nil: no cache
+
+	direct   atomic.Bool // SetDirectWrites
+	noDirect atomic.Bool // the file system refused O_DIRECT (direct_linux.go)
 }
 
 // OpenBlockStore opens the block directory dir. level is the zstd
@@ -94,6 +98,16 @@ func (s *BlockStore) SetCacheSize(size int64) {
 		s.cache = newBlockCache(size)
 	}
 }
+
+// SetDirectWrites chooses how block files are written. Off (the default),
+// through the page cache: a block read soon after it was written (a GET of
+// a fresh upload) comes from memory. On, with O_DIRECT where the buffer,
+// the length and the file system allow it (Linux only): an upload costs
+// much less CPU (measured: 6.9 instead of 10.3 s of server CPU per GiB of
+// multipart upload) and does not push other data out of the page cache,
+// but reads of fresh blocks go to the device. Durability is the same
+// (fsync either way).
+func (s *BlockStore) SetDirectWrites(on bool) { s.direct.Store(on) }
 
 // Dir returns the directory the blocks live in.
 func (s *BlockStore) Dir() string { return s.dir }
@@ -173,7 +187,7 @@ func (s *BlockStore) writeFile(path string, h Hash, payload []byte) error {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(payload); err != nil {
+	if err := s.writePayload(f, payload); err != nil {
 		return err
 	}
 	_ = setCheckAttr(f, encodeCheck(h, payload)) // none: SHA-256 on every read
