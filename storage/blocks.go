@@ -265,8 +265,8 @@ func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, relea
 		}
 	}
 	data, release, err = s.readDisk(h, false)
-	if err == nil && s.cache != nil {
-		s.cache.offer(h, data)
+	if err == nil && s.cache != nil && s.cache.offer(h, data) {
+		release = func() {} // the buffer now belongs to the cache
 	}
 	return data, release, err
 }

@@ -48,33 +48,41 @@ func (c *blockCache) get(h Hash) ([]byte, bool) {
 	return e.Value.(*cacheItem).data, true
 }
 
-// offer considers a verified block just read from disk for caching.
-func (c *blockCache) offer(h Hash, data []byte) {
+// offer considers a verified block just read from disk for caching. When
+// the cache keeps data's own buffer (mostly full, so not worth a copy) it
+// returns true: the caller must then not reuse the buffer (it may still
+// read data; cached slices are never modified).
+func (c *blockCache) offer(h Hash, data []byte) (adopted bool) {
 	if int64(len(data)) > c.max/4 {
-		return // too large to share the cache fairly
+		return false // too large to share the cache fairly
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.items[h]; ok {
-		return
+		return false
 	}
 	if _, again := c.missed[h]; !again {
 		delete(c.missed, c.missedLog[c.missedAt])
 		c.missedLog[c.missedAt] = h
 		c.missedAt = (c.missedAt + 1) % len(c.missedLog)
 		c.missed[h] = struct{}{}
-		return
+		return false
 	}
 	delete(c.missed, h)
-	c.items[h] = c.order.PushFront(&cacheItem{h: h, data: bytes.Clone(data)})
-	c.used += int64(len(data))
+	kept := data
+	if adopted = 2*len(data) >= cap(data); !adopted {
+		kept = bytes.Clone(data)
+	}
+	c.items[h] = c.order.PushFront(&cacheItem{h: h, data: kept})
+	c.used += int64(cap(kept))
 	for c.used > c.max {
 		last := c.order.Back()
 		it := last.Value.(*cacheItem)
 		c.order.Remove(last)
 		delete(c.items, it.h)
-		c.used -= int64(len(it.data))
+		c.used -= int64(cap(it.data))
 	}
+	return adopted
 }
 
 // remove drops a block (deleted or set aside).
@@ -84,6 +92,6 @@ func (c *blockCache) remove(h Hash) {
 	if e, ok := c.items[h]; ok {
 		c.order.Remove(e)
 		delete(c.items, h)
-		c.used -= int64(len(e.Value.(*cacheItem).data))
+		c.used -= int64(cap(e.Value.(*cacheItem).data))
 	}
 }

@@ -64,3 +64,38 @@ func TestBlockCache(t *testing.T) {
 		t.Fatalf("cache holds %d bytes, more than its 4 KiB", s.cache.used)
 	}
 }
+
+// A full block admitted to the cache keeps its read buffer: that buffer
+// must leave the pool, or a later read would overwrite the cached block.
+func TestBlockCacheAdoptsBuffer(t *testing.T) {
+	ctx := context.Background()
+	s := mustBlockStore(t, 0)
+	s.SetCacheSize(8 << 20)
+	mk := func(b byte) []byte { return bytes.Repeat([]byte{b}, pooledBlockSize) }
+	a, b := mk('a'), mk('b')
+	ha, err := s.Write(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, err := s.Write(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []Hash{ha, ha, hb, hb, hb} { // a admitted; b admitted and then hit
+		data, release, err := s.ReadPooled(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		_ = data
+	}
+	for h, want := range map[Hash][]byte{ha: a, hb: b} {
+		got, ok := s.cache.get(h)
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("cached block %s: present %v, intact %v", h, ok, bytes.Equal(got, want))
+		}
+	}
+	if s.cache.used != 2*pooledBlockSize {
+		t.Fatalf("cache accounts %d bytes, want %d", s.cache.used, 2*pooledBlockSize)
+	}
+}
