@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/hex"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -96,6 +97,17 @@ func (h hexID) MarshalCBOR() ([]byte, error) {
 
 // UnmarshalCBOR implements cbor.Unmarshaler.
 func (h *hexID) UnmarshalCBOR(data []byte) error {
+	if major, p, ok := shortString(data); ok {
+		// The common case, read without the generic decoder (the GET and
+		// listing paths decode several ids per object).
+		if major == 2 {
+			var buf [128]byte
+			*h = hexID(hex.AppendEncode(buf[:0], p))
+		} else {
+			*h = hexID(p)
+		}
+		return nil
+	}
 	if len(data) > 0 && data[0]>>5 == 2 { // major type 2: byte string
 		var b []byte
 		if err := cborDec.Unmarshal(data, &b); err != nil {
@@ -110,6 +122,31 @@ func (h *hexID) UnmarshalCBOR(data []byte) error {
 	}
 	*h = hexID(s)
 	return nil
+}
+
+// shortString returns the payload of data when data is exactly one
+// definite-length byte string (major type 2) or text string (major type
+// 3) of fewer than 64 bytes, the form of every id; ok is false for
+// anything else, which the generic decoder handles.
+func shortString(data []byte) (major byte, payload []byte, ok bool) {
+	if len(data) == 0 {
+		return 0, nil, false
+	}
+	major, info := data[0]>>5, data[0]&0x1f
+	if major != 2 && major != 3 {
+		return 0, nil, false
+	}
+	n, hdr := int(info), 1
+	switch {
+	case info == 24 && len(data) >= 2:
+		n, hdr = int(data[1]), 2
+	case info >= 24:
+		return 0, nil, false
+	}
+	if n >= 64 || len(data) != hdr+n || major == 3 && !utf8.Valid(data[hdr:]) {
+		return 0, nil, false
+	}
+	return major, data[hdr:], true
 }
 
 // lowerHex decodes s if it is non-empty lowercase hex of even length,
@@ -145,6 +182,13 @@ func (s stateWire) MarshalCBOR() ([]byte, error) {
 
 // UnmarshalCBOR implements cbor.Unmarshaler.
 func (s *stateWire) UnmarshalCBOR(data []byte) error {
+	if len(data) == 1 && data[0] < 24 { // an unsigned integer below 24: one byte
+		if int(data[0]) >= len(stateCodes) {
+			return fmt.Errorf("unknown version state %d", data[0])
+		}
+		*s = stateWire(stateCodes[data[0]])
+		return nil
+	}
 	if len(data) > 0 && data[0]>>5 == 0 { // major type 0: unsigned integer
 		var i uint64
 		if err := cborDec.Unmarshal(data, &i); err != nil {
