@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/garage-web/garage-web/model"
@@ -61,22 +60,6 @@ func Plan(r *http.Request, etag string, modified time.Time, size int64) (Outcome
 		return Partial, rng
 	}
 	return Full, Range{Start: 0, Length: size}
-}
-
-// MatchETag reports whether a comma-separated If-Match / If-None-Match
-// list matches etag (unquoted). "*" matches any.
-func MatchETag(list, etag string) bool {
-	for _, part := range strings.Split(list, ",") {
-		part = strings.TrimSpace(part)
-		if part == "*" {
-			return true
-		}
-		part = strings.Trim(strings.TrimPrefix(part, "W/"), `"`)
-		if part == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // SetValidators sets ETag and Last-Modified.

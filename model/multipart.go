@@ -215,7 +215,7 @@ func (m *Model) CompleteUpload(ctx context.Context, bucketID, key, uploadID stri
 		if err := checkWholeChecksums(cond.Checksums, v.Meta); err != nil {
 			return err
 		}
-		if cond.IfMatch != "" || cond.IfNoneMatch != "" {
+		if cond.IfMatch != nil || cond.IfNoneMatch != nil {
 			if err := checkConditions(o, key, cond); err != nil {
 				return err
 			}
@@ -340,17 +340,6 @@ func (m *Model) DeleteObject(ctx context.Context, bucketID, key string) error {
 		return fmt.Errorf("delete object: %w", err)
 	}
 	return nil
-}
-
-// splitList splits a comma-separated header value.
-func splitList(h string) []string {
-	var out []string
-	for _, p := range strings.Split(h, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // trimETag removes quotes and a weak prefix from an ETag.

@@ -125,7 +125,7 @@ func TestConcurrentIfNoneMatch(t *testing.T) {
 			body := []byte{byte(i)}
 			sum := md5.Sum(body)
 			_, err := e.m.PutObject(ctx, PutObjectInput{BucketID: "b", Key: "once", Body: bytes.NewReader(body), Size: 1,
-				Digest: func() (string, map[string]string) { return hex.EncodeToString(sum[:]), nil }, If: WriteConditions{IfNoneMatch: "*"}})
+				Digest: func() (string, map[string]string) { return hex.EncodeToString(sum[:]), nil }, If: WriteConditions{IfNoneMatch: []string{"*"}}})
 			errs <- err
 		}()
 	}
@@ -135,7 +135,7 @@ func TestConcurrentIfNoneMatch(t *testing.T) {
 	}
 	for i, up := range uploads {
 		go func() {
-			_, err := e.m.CompleteUpload(ctx, "b", "mp", up, lists[i], WriteConditions{IfNoneMatch: "*"})
+			_, err := e.m.CompleteUpload(ctx, "b", "mp", up, lists[i], WriteConditions{IfNoneMatch: []string{"*"}})
 			errs <- err
 		}()
 	}

@@ -11,10 +11,12 @@ import (
 
 // WriteConditions are the preconditions of a conditional write.
 type WriteConditions struct {
-	// IfNoneMatch "*": fail if the object exists.
-	IfNoneMatch string
-	// IfMatch: fail unless the current object's ETag matches ("*" = exists).
-	IfMatch string
+	// IfNoneMatch: fail if the object exists with one of these ETags
+	// (unquoted; "*": if it exists at all). Nil: no condition.
+	IfNoneMatch []string
+	// IfMatch: fail unless the object exists with one of these ETags
+	// ("*": exists). Nil: no condition.
+	IfMatch []string
 	// Checksums (CompleteUpload only): algorithm -> base64 value the
 	// whole upload must have (x-amz-checksum-*); else ErrBadDigest.
 	Checksums map[string]string
@@ -180,7 +182,7 @@ func (m *Model) abortVersion(ctx context.Context, bucketID, key string, v Object
 // bytes, or blocks listed in its parts): without write conditions in one
 // round trip (commitStamped), with them as commitVersion does.
 func (m *Model) commitSmall(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions) (ObjectVersion, error) {
-	if cond.IfMatch != "" || cond.IfNoneMatch != "" {
+	if cond.IfMatch != nil || cond.IfNoneMatch != nil {
 		return m.commitVersion(ctx, bucketID, key, v, cond, nil)
 	}
 	return m.commitStamped(ctx, bucketID, key, v)
@@ -250,7 +252,7 @@ func (m *Model) insertStamped(ctx context.Context, bucketID, key string, v Objec
 // object once it has it (cur is not used then), so that conditional
 // writes of one key see each other.
 func (m *Model) commitVersion(ctx context.Context, bucketID, key string, v ObjectVersion, cond WriteConditions, cur func() (Object, error)) (ObjectVersion, error) {
-	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
+	if cond.IfMatch == nil && cond.IfNoneMatch == nil {
 		o, err := cur()
 		if err != nil {
 			return ObjectVersion{}, err
@@ -285,26 +287,16 @@ func (m *Model) insertVersion(ctx context.Context, bucketID, key string, v *Obje
 // checkConditions checks If-None-Match and If-Match against the object.
 func checkConditions(o Object, key string, cond WriteConditions) error {
 	vis, exists := o.Visible()
-	if cond.IfNoneMatch != "" && exists && (cond.IfNoneMatch == "*" || etagMatches(cond.IfNoneMatch, vis.Meta.ETag)) {
-		return fmt.Errorf("If-None-Match %s: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
+	if cond.IfNoneMatch != nil && exists && MatchETags(cond.IfNoneMatch, vis.Meta.ETag) {
+		return fmt.Errorf("If-None-Match %v: object exists: %w", cond.IfNoneMatch, ErrPrecondition)
 	}
-	if cond.IfMatch != "" && !exists {
-		return fmt.Errorf("If-Match %s: %s: %w", cond.IfMatch, key, ErrNoSuchObject)
+	if cond.IfMatch != nil && !exists {
+		return fmt.Errorf("If-Match %v: %s: %w", cond.IfMatch, key, ErrNoSuchObject)
 	}
-	if cond.IfMatch != "" && cond.IfMatch != "*" && !etagMatches(cond.IfMatch, vis.Meta.ETag) {
-		return fmt.Errorf("If-Match %s: %w", cond.IfMatch, ErrPrecondition)
+	if cond.IfMatch != nil && !MatchETags(cond.IfMatch, vis.Meta.ETag) {
+		return fmt.Errorf("If-Match %v: %w", cond.IfMatch, ErrPrecondition)
 	}
 	return nil
-}
-
-// etagMatches compares an If-Match / If-None-Match list with an ETag.
-func etagMatches(header, etag string) bool {
-	for _, part := range splitList(header) {
-		if part == "*" || trimETag(part) == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // writeData cuts r into blocks stored under data id id, and returns the

@@ -238,28 +238,12 @@ func (s *Server) putBucketWebsite(w http.ResponseWriter, r *http.Request, req *r
 	return nil
 }
 
-// WebsiteDocument returns the website configuration of a bucket as a
-// document, whether it was set over S3 (XML kept) or the admin API.
-func WebsiteDocument(cfg *model.WebsiteConfig) (*bucketconfig.Website, error) {
-	if cfg.XML != "" {
-		return bucketconfig.ParseWebsite([]byte(cfg.XML))
-	}
-	site := &bucketconfig.Website{IndexDocument: &bucketconfig.IndexDocument{Suffix: cfg.IndexDocument}}
-	if site.IndexDocument.Suffix == "" {
-		site.IndexDocument.Suffix = "index.html"
-	}
-	if cfg.ErrorDocument != "" {
-		site.ErrorDocument = &bucketconfig.ErrorDocument{Key: cfg.ErrorDocument}
-	}
-	return site, nil
-}
-
 func (s *Server) getBucketWebsite(w http.ResponseWriter, r *http.Request, req *request) error {
 	cfg := req.bucket.Website.Value
 	if cfg == nil {
 		return s3err.ErrNoSuchWebsiteConfiguration
 	}
-	site, err := WebsiteDocument(cfg)
+	site, err := bucketconfig.WebsiteFromSettings(cfg.XML, cfg.IndexDocument, cfg.ErrorDocument)
 	if err != nil {
 		return err
 	}

@@ -199,8 +199,9 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request,
 	for i, p := range doc.Parts {
 		list[i] = model.CompletedPart{Number: p.PartNumber, ETag: p.ETag}
 	}
-	v, err := s.model.CompleteUpload(r.Context(), req.bucket.ID, req.key, r.URL.Query().Get("uploadId"), list,
-		model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match"), Checksums: wholeChecksums(r.Header)})
+	cond := httpobject.WriteConditions(r.Header)
+	cond.Checksums = wholeChecksums(r.Header)
+	v, err := s.model.CompleteUpload(r.Context(), req.bucket.ID, req.key, r.URL.Query().Get("uploadId"), list, cond)
 	if err != nil {
 		return err
 	}

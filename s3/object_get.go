@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/httpobject"
@@ -12,33 +11,14 @@ import (
 	"github.com/garage-web/garage-web/s3/s3err"
 )
 
-// SetObjectHeaders writes the stored headers of v (Content-Type with a
-// default, metadata, validators).
-func SetObjectHeaders(h http.Header, v model.ObjectVersion, defaultType string) {
-	for name, value := range v.Meta.Headers {
-		if name == taggingHeader {
-			setTagCountHeader(h, value)
-			continue
-		}
-		if strings.HasPrefix(name, "x-amz-meta-") {
-			h[name] = []string{value} // sent as stored: lower case, as S3 does
-		} else {
-			h.Set(name, value)
-		}
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", defaultType)
-	}
-	httpobject.SetValidators(h, v.Meta.ETag, msTime(v.TS))
-}
-
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req *request) error {
 	v, err := s.model.HeadObject(r.Context(), req.bucket.ID, req.key)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
-	SetObjectHeaders(h, v, "binary/octet-stream")
+	httpobject.SetObjectHeaders(h, v, "binary/octet-stream")
+	setTagCountHeader(h, v.Meta.Headers[taggingHeader])
 	q := r.URL.Query()
 	for param, header := range responseOverrides {
 		if val := q.Get(param); val != "" {

@@ -66,7 +66,7 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	v, err := s.model.PutObject(r.Context(), model.PutObjectInput{
 		BucketID: req.bucket.ID, Key: req.key, Headers: headers, Body: body, Size: size, Digest: digest,
-		If: model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match")},
+		If: httpobject.WriteConditions(r.Header),
 	})
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, req *request
 	}
 	v, err := s.model.PutObject(r.Context(), model.PutObjectInput{
 		BucketID: req.bucket.ID, Key: req.key, Headers: headers, Body: body, Size: src.Meta.Size, Digest: digest,
-		If: model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match")},
+		If: httpobject.WriteConditions(r.Header),
 	})
 	if err != nil {
 		return err

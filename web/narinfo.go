@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garage-web/garage-web/bucketconfig"
+	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/nixsign"
-	"github.com/garage-web/garage-web/s3"
 )
 
 // Server-side signing of Nix narinfos: a cache bucket holding a signing
@@ -80,14 +81,14 @@ func (s *Server) serveSignedNarinfo(w http.ResponseWriter, r *http.Request, st *
 		return false, nil
 	}
 	h := w.Header()
-	s3.SetObjectHeaders(h, v, DefaultContentType(key))
+	httpobject.SetObjectHeaders(h, v, DefaultContentType(key))
 	h.Del(redirectHeader)
 	h.Del("Accept-Ranges")
 	sum := sha256.Sum256([]byte(k.PublicKey()))
 	etag := `"` + v.Meta.ETag + "-" + hex.EncodeToString(sum[:4]) + `"`
 	h.Set("ETag", etag)
 	h.Set("Content-Length", strconv.Itoa(len(out)))
-	s3.SetCORSHeaders(w, r, st.bucket)
+	bucketconfig.SetCORSHeaders(w.Header(), r, st.bucket.CORS.Value)
 	if r.Header.Get("If-None-Match") == etag {
 		h.Del("Content-Length")
 		h.Del("Content-Type")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/garage-web/garage-web/checksum"
+	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, st *site) error {
 	v, err := s.store.PutObject(r.Context(), model.PutObjectInput{
 		BucketID: st.bucket.ID, Key: key, Headers: headers, Body: body, Size: r.ContentLength,
 		Digest: func() (string, map[string]string) { return hex.EncodeToString(body.MD5()), nil },
-		If:     model.WriteConditions{IfNoneMatch: r.Header.Get("If-None-Match"), IfMatch: r.Header.Get("If-Match")},
+		If:     httpobject.WriteConditions(r.Header),
 	})
 	var maxErr *http.MaxBytesError
 	var ce *checksum.Error

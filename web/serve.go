@@ -16,7 +16,6 @@ import (
 	"github.com/garage-web/garage-web/bucketconfig"
 	"github.com/garage-web/garage-web/httpobject"
 	"github.com/garage-web/garage-web/model"
-	"github.com/garage-web/garage-web/s3"
 	"github.com/garage-web/garage-web/table"
 )
 
@@ -175,7 +174,7 @@ func (s *Server) document(bucketID string, cfg model.WebsiteConfig) (cachedDoc, 
 	if ok && c.cfg == cfg {
 		return c, nil
 	}
-	doc, err := s3.WebsiteDocument(&cfg)
+	doc, err := bucketconfig.WebsiteFromSettings(cfg.XML, cfg.IndexDocument, cfg.ErrorDocument)
 	if err != nil {
 		return cachedDoc{}, err
 	}
@@ -223,7 +222,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, st *site) err
 	if r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
 		return httpError(http.StatusBadRequest, "Bad Request: OPTIONS needs Origin and Access-Control-Request-Method")
 	}
-	if !s3.CORSPreflight(w, r, st.bucket) {
+	if !bucketconfig.Preflight(w.Header(), r, st.bucket.CORS.Value) {
 		return httpError(http.StatusForbidden, "Forbidden: CORS request not allowed")
 	}
 	w.WriteHeader(http.StatusOK)
@@ -287,14 +286,14 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, st *site, k
 			}
 		}
 	}
-	s3.SetObjectHeaders(h, body, ctype)
+	httpobject.SetObjectHeaders(h, body, ctype)
 	h.Del(redirectHeader)
 	if coding != "" {
 		h.Set("Content-Type", ctype)
 		h.Set("Content-Encoding", coding)
 	}
 	s.siteHeaders(h, st, key, ctype)
-	s3.SetCORSHeaders(w, r, st.bucket)
+	bucketconfig.SetCORSHeaders(w.Header(), r, st.bucket.CORS.Value)
 	if encodable && coding == "" {
 		if done, err := s.serveCompressed(w, r, st, key, v); done || err != nil {
 			return err
@@ -355,12 +354,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, st *site) erro
 func (s *Server) serveWithStatus(w http.ResponseWriter, r *http.Request, st *site, key string, v model.ObjectVersion, status int) error {
 	h := w.Header()
 	ctype := DefaultContentType(key)
-	s3.SetObjectHeaders(h, v, ctype)
+	httpobject.SetObjectHeaders(h, v, ctype)
 	for _, name := range []string{redirectHeader, "ETag", "Last-Modified"} {
 		h.Del(name)
 	}
 	s.siteHeaders(h, st, key, h.Get("Content-Type"))
-	s3.SetCORSHeaders(w, r, st.bucket)
+	bucketconfig.SetCORSHeaders(w.Header(), r, st.bucket.CORS.Value)
 	return s.write(&statusWriter{ResponseWriter: w, status: status}, r, st, key, v, httpobject.Full, httpobject.Range{Length: v.Meta.Size})
 }
 

@@ -100,7 +100,7 @@ func (m *memStore) PutObject(ctx context.Context, in model.PutObjectInput) (mode
 	etag, _ := in.Digest()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if in.If.IfNoneMatch == "*" {
+	if model.MatchETags(in.If.IfNoneMatch, "*") {
 		if _, ok := m.objects[in.BucketID][in.Key]; ok {
 			return model.ObjectVersion{}, model.ErrPrecondition
 		}
