@@ -34,13 +34,43 @@ FUZZ := \
 	./site/rules:FuzzParseHeaders
 FUZZTIME ?= 10s
 
-.PHONY: build run test lint vet fmt-check staticcheck unit e2e cluster fuzz
+.PHONY: build run test lint vet fmt-check staticcheck unit e2e cluster fuzz install install-files
+
+# The one version string (internal/buildinfo): the git tag without its "v",
+# else dev-<commit>; `garage-web --version` prints it.
+VERSION ?= $(shell v=$$(git describe --tags --dirty 2>/dev/null) && echo "$${v\#v}" || echo "dev-$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)")
+LDFLAGS := -X github.com/garage-web/garage-web/internal/buildinfo.version=$(VERSION)
 
 build:
-	$(GO) build -o $(BIN) ./cmd/garage-web
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/garage-web
 
 run: build
 	./$(BIN) server
+
+# `make install` (as root): the binary to $(PREFIX)/bin, the systemd unit
+# to $(SYSTEMDDIR) (its ExecStart pointing at that binary), and the
+# configuration to $(CONFIG_FILE) only if there is none yet. DESTDIR
+# prefixes every path (packaging). Then: useradd --system --home
+# /var/lib/garage-web garage-web && systemctl enable --now garage-web.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSTEMDDIR ?= /etc/systemd/system
+CONFIG_FILE ?= /etc/garage-web.toml
+install: build install-files
+
+# install-files installs an already built $(BIN) (test/e2e uses it).
+install-files:
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/garage-web
+	mkdir -p $(DESTDIR)$(SYSTEMDDIR)
+	sed 's#/usr/local/bin/garage-web#$(PREFIX)/bin/garage-web#g; s#/etc/garage-web.toml#$(CONFIG_FILE)#g' \
+	  deploy/garage-web.service > $(DESTDIR)$(SYSTEMDDIR)/garage-web.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/garage-web.service
+	@if [ -e $(DESTDIR)$(CONFIG_FILE) ]; then \
+	  echo "kept $(DESTDIR)$(CONFIG_FILE) (already there; the new default is deploy/garage-web.toml)"; \
+	else \
+	  install -D -m 0644 deploy/garage-web.toml $(DESTDIR)$(CONFIG_FILE); \
+	  echo "installed $(DESTDIR)$(CONFIG_FILE)"; \
+	fi
 
 # Order matters: cheap checks first, then unit, e2e and fuzz.
 test: lint unit e2e e2e-cluster cluster fuzz bench-smoke
