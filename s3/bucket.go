@@ -24,6 +24,9 @@ const maxConfigBody = 256 << 10
 func msTime(ts uint64) time.Time { return time.UnixMilli(int64(ts)) }
 
 func (s *Server) keyOwner(req *request) owner {
+	if req.accessKey == nil { // an unsigned request (listing a public bucket)
+		return owner{}
+	}
 	return owner{ID: req.accessKey.ID, DisplayName: req.accessKey.Name.Value}
 }
 
@@ -129,8 +132,18 @@ func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, req *reque
 	if !req.accessKey.AllowCreateBucket.Value {
 		return s3err.WithMessage(s3err.ErrAccessDenied, "This key is not allowed to create buckets.")
 	}
-	if _, err := s.model.CreateBucket(r.Context(), req.bucketName, req.accessKey.ID); err != nil {
+	acl, err := checkCreateBucketACL(r.Header) // acl.go
+	if err != nil {
 		return err
+	}
+	b, err := s.model.CreateBucket(r.Context(), req.bucketName, req.accessKey.ID)
+	if err != nil {
+		return err
+	}
+	if acl != nil && !acl.IsPrivate() {
+		if err := s.model.SetBucketACL(r.Context(), b.ID, *acl); err != nil {
+			return err
+		}
 	}
 	w.Header().Set("Location", "/"+req.bucketName)
 	w.WriteHeader(http.StatusOK)
@@ -177,29 +190,6 @@ func (s *Server) abortAllUploads(ctx context.Context, bucketID string) error {
 		}
 		in.KeyMarker, in.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
 	}
-}
-
-func (s *Server) getACL(w http.ResponseWriter, req *request) error {
-	type grant struct {
-		Grantee struct {
-			XMLNSXsi string `xml:"xmlns:xsi,attr"`
-			Type     string `xml:"xsi:type,attr"`
-			ID       string `xml:"ID"`
-			Name     string `xml:"DisplayName"`
-		} `xml:"Grantee"`
-		Permission string `xml:"Permission"`
-	}
-	type acl struct {
-		XMLName struct{} `xml:"AccessControlPolicy"`
-		Xmlns   string   `xml:"xmlns,attr"`
-		Owner   owner    `xml:"Owner"`
-		Grants  []grant  `xml:"AccessControlList>Grant"`
-	}
-	g := grant{Permission: "FULL_CONTROL"}
-	g.Grantee.XMLNSXsi = "http://www.w3.org/2001/XMLSchema-instance"
-	g.Grantee.Type = "CanonicalUser"
-	g.Grantee.ID, g.Grantee.Name = req.accessKey.ID, req.accessKey.Name.Value
-	return writeXML(w, http.StatusOK, acl{Xmlns: s3NS, Owner: s.keyOwner(req), Grants: []grant{g}})
 }
 
 // configError maps a configuration parser's error to S3's: malformed

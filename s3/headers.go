@@ -62,6 +62,9 @@ func objectHeaders(h http.Header) (map[string]string, error) {
 	if err := setTagging(out, h); err != nil {
 		return nil, err
 	}
+	if err := setObjectACLHeader(out, h); err != nil { // acl.go
+		return nil, err
+	}
 	return out, nil
 }
 

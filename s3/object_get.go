@@ -13,6 +13,11 @@ import (
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req *request) error {
 	v, err := s.model.HeadObject(r.Context(), req.bucket.ID, req.key)
+	if req.grant != grantKey { // let through by an ACL or policy (access.go)
+		if err := s.checkObjectAccess(r.Context(), req, v, err); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -189,6 +189,9 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, req *request
 	if err := copyTagging(headers, src, r.Header); err != nil {
 		return err
 	}
+	if err := setObjectACLHeader(headers, r.Header); err != nil { // a copy's ACL is the request's, as in S3
+		return err
+	}
 	data, err := s.model.Open(r.Context(), src, 0, src.Meta.Size)
 	if err != nil {
 		return err

@@ -35,6 +35,12 @@ const (
 	OpCopyObject              Operation = "CopyObject"
 	OpDeleteObject            Operation = "DeleteObject"
 	OpGetObjectAcl            Operation = "GetObjectAcl"
+	OpPutBucketAcl            Operation = "PutBucketAcl"
+	OpPutObjectAcl            Operation = "PutObjectAcl"
+	OpGetBucketPolicy         Operation = "GetBucketPolicy"
+	OpPutBucketPolicy         Operation = "PutBucketPolicy"
+	OpDeleteBucketPolicy      Operation = "DeleteBucketPolicy"
+	OpGetBucketPolicyStatus   Operation = "GetBucketPolicyStatus"
 	OpGetObjectTagging        Operation = "GetObjectTagging"
 	OpPutObjectTagging        Operation = "PutObjectTagging"
 	OpDeleteObjectTagging     Operation = "DeleteObjectTagging"
@@ -57,7 +63,7 @@ const (
 
 // bucketSubresources that name operations garage-web does not implement.
 var unsupportedSubresources = []string{
-	"policy", "lifecycle", "tagging", "encryption", "object-lock", "ownershipControls",
+	"lifecycle", "tagging", "encryption", "object-lock", "ownershipControls",
 	"logging", "notification", "replication", "accelerate", "requestPayment",
 	"analytics", "metrics", "inventory", "intelligent-tiering", "publicAccessBlock",
 	"retention", "legal-hold", "restore", "select", "torrent", "attributes", "versions",
@@ -97,6 +103,10 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpListMultipartUploads
 			case has("acl"):
 				return OpGetBucketAcl
+			case has("policy"):
+				return OpGetBucketPolicy
+			case has("policyStatus"):
+				return OpGetBucketPolicyStatus
 			case has("versions"):
 				return OpListObjectVersions
 			case q.Get("list-type") == "2":
@@ -110,7 +120,11 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpPutBucketCors
 			case has("tagging"):
 				return OpPutBucketTagging
-			case has("versioning"), has("acl"):
+			case has("acl"):
+				return OpPutBucketAcl
+			case has("policy"):
+				return OpPutBucketPolicy
+			case has("versioning"):
 				return OpUnsupported
 			}
 		case http.MethodDelete:
@@ -121,6 +135,8 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpDeleteBucketCors
 			case has("tagging"):
 				return OpDeleteBucketTagging
+			case has("policy"):
+				return OpDeleteBucketPolicy
 			}
 		case http.MethodPost:
 			if has("delete") {
@@ -167,7 +183,9 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 				return OpUploadPartCopy
 			}
 			return OpUploadPart
-		case has("acl"), has("tagging"):
+		case has("acl"):
+			return OpPutObjectAcl
+		case has("tagging"):
 			return OpUnsupported
 		case h.Get("X-Amz-Copy-Source") != "":
 			return OpCopyObject
@@ -223,7 +241,8 @@ func (op Operation) access() access {
 		OpListMultipartUploads, OpGetObject, OpHeadObject, OpGetObjectAcl, OpGetObjectTagging, OpGetObjectAttributes, OpListParts,
 		OpGetBucketWebsite, OpGetBucketCors, OpGetBucketTagging:
 		return accessRead
-	case OpDeleteBucket, OpPutBucketTagging, OpDeleteBucketTagging, OpPutBucketWebsite, OpDeleteBucketWebsite, OpPutBucketCors, OpDeleteBucketCors:
+	case OpDeleteBucket, OpPutBucketTagging, OpDeleteBucketTagging, OpPutBucketWebsite, OpDeleteBucketWebsite, OpPutBucketCors, OpDeleteBucketCors,
+		OpPutBucketAcl, OpGetBucketPolicy, OpPutBucketPolicy, OpDeleteBucketPolicy, OpGetBucketPolicyStatus:
 		return accessOwner
 	}
 	return accessWrite

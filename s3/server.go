@@ -101,9 +101,10 @@ type request struct {
 	start      time.Time
 
 	// set by authenticate / authorize
-	accessKey *model.Key
+	accessKey *model.Key // nil for an unsigned request
 	auth      *sigv4.Result
 	bucket    model.Bucket
+	grant     grant // what let the request through (access.go)
 }
 
 func newRequestID() string {
@@ -200,8 +201,22 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 		return writeXML(w, http.StatusOK, locationConstraint{Xmlns: s3NS, Value: s.cfg.Region})
 	case OpGetBucketVersioning:
 		return writeXML(w, http.StatusOK, versioningConfiguration{Xmlns: s3NS})
-	case OpGetBucketAcl, OpGetObjectAcl:
-		return s.getACL(w, req)
+	case OpGetBucketAcl:
+		return s.getBucketACL(w, req)
+	case OpGetObjectAcl:
+		return s.getObjectACL(w, r, req)
+	case OpPutBucketAcl:
+		return s.putBucketACL(w, r, req)
+	case OpPutObjectAcl:
+		return s.putObjectACL(w, r, req)
+	case OpGetBucketPolicy:
+		return s.getBucketPolicy(w, req)
+	case OpPutBucketPolicy:
+		return s.putBucketPolicy(w, r, req)
+	case OpDeleteBucketPolicy:
+		return s.deleteBucketPolicy(w, r, req)
+	case OpGetBucketPolicyStatus:
+		return s.getBucketPolicyStatus(w, req)
 	case OpGetObjectTagging:
 		return s.getObjectTagging(w, r, req)
 	case OpPutObjectTagging:
@@ -269,6 +284,9 @@ func (s *Server) authenticate(r *http.Request, req *request) error {
 	}
 	req.auth = res
 	if res.AccessKeyID == "" {
+		if anonymousOps[req.op] { // authorize checks the bucket's ACL and policy (access.go)
+			return nil
+		}
 		res.Body.Close()
 		return s3err.WithMessage(s3err.ErrAccessDenied, "Anonymous access is not allowed: sign the request with an access key.")
 	}
@@ -310,8 +328,10 @@ func (s *Server) resolveBucketAsync(ctx context.Context, req *request) <-chan bu
 }
 
 // authorize checks the key's right on the bucket that lookup resolves
-// (nil: the operation needs no bucket). Key and bucket come from caches
-// that may be up to a second behind a change made through another node:
+// (nil: the operation needs no bucket), or what the bucket's ACL and
+// policy grant (access.go; all an unsigned request can have). Key and
+// bucket come from caches that may be up to a second behind a change made
+// through another node:
 // when they refuse (no such bucket, no right), both are read again at
 // quorum before the refusal is answered, so a bucket created or a grant
 // given anywhere works at once. A removal is seen within that second.
@@ -320,9 +340,11 @@ func (s *Server) authorize(ctx context.Context, req *request, lookup <-chan buck
 		return nil
 	}
 	res := <-lookup
-	if res.err == nil && s.allowed(req.accessKey, res.bucket, req.op.access()) {
-		req.bucket = res.bucket
-		return nil
+	if res.err == nil {
+		if g := s.decide(req.accessKey, res.bucket, req.bucketName, req.op, req.key); g != grantNone {
+			req.bucket, req.grant = res.bucket, g
+			return nil
+		}
 	}
 	if res.err != nil && !errors.Is(res.err, model.ErrNoSuchBucket) {
 		return res.err
@@ -331,18 +353,21 @@ func (s *Server) authorize(ctx context.Context, req *request, lookup <-chan buck
 	if err != nil {
 		return err
 	}
-	k, err := s.model.GetKeyFresh(ctx, req.accessKey.ID)
-	if err != nil {
-		if errors.Is(err, model.ErrNoSuchAccessKey) {
-			return s3err.ErrInvalidAccessKeyID
+	if req.accessKey != nil {
+		k, err := s.model.GetKeyFresh(ctx, req.accessKey.ID)
+		if err != nil {
+			if errors.Is(err, model.ErrNoSuchAccessKey) {
+				return s3err.ErrInvalidAccessKeyID
+			}
+			return err
 		}
-		return err
+		req.accessKey = &k
 	}
-	req.accessKey = &k
-	if !s.allowed(&k, b, req.op.access()) {
+	g := s.decide(req.accessKey, b, req.bucketName, req.op, req.key)
+	if g == grantNone {
 		return s3err.ErrAccessDenied
 	}
-	req.bucket = b
+	req.bucket, req.grant = b, g
 	return nil
 }
 
