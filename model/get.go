@@ -1,10 +1,10 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/garage-web/garage-web/storage"
 	"github.com/garage-web/garage-web/table"
@@ -48,7 +48,8 @@ func (m *Model) Open(ctx context.Context, v ObjectVersion, off, length int64) (i
 		return nil, fmt.Errorf("range %d+%d outside object of %d bytes", off, length, v.Meta.Size)
 	}
 	if v.Data.Inline != nil || len(v.Data.Parts) == 0 {
-		return io.NopCloser(strings.NewReader(string(v.Data.Inline[off : off+length]))), nil
+		// The decoded entry owns its bytes: read them in place.
+		return io.NopCloser(bytes.NewReader(v.Data.Inline[off : off+length])), nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &blockReader{cancel: cancel, ch: make(chan fetched, 1)}
