@@ -29,6 +29,7 @@ FUZZ := \
 	./s3/sigv2:FuzzParsePresign \
 	./s3:FuzzRequestXML \
 	./s3:FuzzSingleDocument \
+	./s3/policy:FuzzParse \
 	./web:FuzzKeyFromPath \
 	./site/rules:FuzzParseRedirects \
 	./site/rules:FuzzParseHeaders
