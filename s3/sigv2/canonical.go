@@ -138,7 +138,9 @@ func hostBucket(host, rootDomain string) string {
 }
 
 // paths returns the forms of r's path a client may have signed: as sent
-// on the wire, Go's escaping of it, and decoded. Duplicates are removed.
+// on the wire, Go's escaping of it, and decoded; a path naming only a
+// bucket ("/bucket") also with a trailing slash, as AWS writes the
+// resource of a bucket and botocore signs it. Duplicates are removed.
 func paths(r *http.Request) []string {
 	var out []string
 	add := func(p string) {
@@ -154,5 +156,10 @@ func paths(r *http.Request) []string {
 	}
 	add(r.URL.EscapedPath())
 	add(r.URL.Path)
+	for _, p := range out {
+		if len(p) > 1 && strings.IndexByte(p[1:], '/') < 0 {
+			add(p + "/")
+		}
+	}
 	return out
 }

@@ -226,3 +226,32 @@ func TestVerifyPostForm(t *testing.T) {
 		t.Fatal("a SigV4 form is taken for V2")
 	}
 }
+
+// TestBucketTrailingSlash: a path-style bucket request may be signed with
+// "/bucket/" as its resource (botocore does).
+func TestBucketTrailingSlash(t *testing.T) {
+	v := testVerifier()
+	r := httptest.NewRequest("PUT", "/bucket", nil)
+	r.Header.Set("Date", testNow.Format(http.TimeFormat))
+	signHeader(r, "/bucket/")
+	if _, err := v.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBotocoreDoubledSubresource: botocore 1.29 signs "/b/k?uploads?uploads".
+func TestBotocoreDoubledSubresource(t *testing.T) {
+	v := testVerifier()
+	r := httptest.NewRequest("POST", "/b/k?uploads", nil)
+	r.Header.Set("Date", testNow.Format(http.TimeFormat))
+	signHeader(r, "/b/k?uploads?uploads")
+	if _, err := v.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	// Only for a lone valueless sub-resource.
+	r = httptest.NewRequest("GET", "/b/k?versionId=1", nil)
+	r.Header.Set("Date", testNow.Format(http.TimeFormat))
+	signHeader(r, "/b/k?versionId=1?versionId=1")
+	_, err := v.Verify(r)
+	wantCode(t, err, "SignatureDoesNotMatch")
+}
