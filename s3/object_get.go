@@ -23,7 +23,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	h := w.Header()
 	httpobject.SetObjectHeaders(h, v, "binary/octet-stream")
-	setTagCountHeader(h, v.Meta.Headers[taggingHeader])
+	setTagCountHeader(h, storedTags(v))
 	q := r.URL.Query()
 	for param, header := range responseOverrides {
 		if val := q.Get(param); val != "" {
