@@ -89,7 +89,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 	if err != nil {
 		return err
 	}
-	in := model.ListInput{BucketID: req.bucket.ID, Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
+	in := model.ListInput{BucketID: req.bucket.ID, Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys, Summary: true}
 	v2 := req.op == OpListObjectsV2
 	// ListObjects (v1) returns its Prefix as sent even with
 	// encoding-type=url; ListObjectsV2 encodes it (clients decode it).
@@ -125,6 +125,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 		return err
 	}
 	fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+	res.Contents = make([]objectItem, 0, len(out.Objects))
 	for _, o := range out.Objects {
 		res.Contents = append(res.Contents, s.objectItem(o.Key, o.Version, enc, fetchOwner, req))
 	}
@@ -143,7 +144,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req *reques
 		n := len(res.Contents) + len(res.CommonPrefixes)
 		res.KeyCount = &n
 	}
-	return writeXML(w, http.StatusOK, res)
+	return writeListXML(w, &res)
 }
 
 func (s *Server) listMultipartUploads(w http.ResponseWriter, r *http.Request, req *request) error {
