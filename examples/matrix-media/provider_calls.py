@@ -15,7 +15,12 @@ This script makes those calls on a Synapse-like media store so you can
 check a garage-web node before pointing Synapse at it.
 
 Usage:
-  python3 provider_calls.py BUCKET WORKDIR
+  python3 provider_calls.py [--keep] BUCKET WORKDIR
+
+It cleans up after itself: the objects it uploaded and the media store it
+wrote under WORKDIR are deleted at the end, pass or fail (and leftovers of
+an interrupted run at the start), so it passes when run again. --keep
+leaves both, e.g. to look at the media through the web endpoint.
 
 Environment: GW_ENDPOINT (S3 API URL, default http://127.0.0.1:3900),
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION (garage).
@@ -27,6 +32,7 @@ Prints "MEDIA <key> <sha256> <content-type>" per uploaded file, then
 import hashlib
 import io
 import os
+import shutil
 import sys
 
 import boto3
@@ -99,17 +105,39 @@ def check_file_in_s3(s3, bucket, key):
     return True
 
 
+def delete_media(s3, bucket, files):
+    """Delete the objects this script uploads (missing ones are fine)."""
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": rel} for rel, _, _ in files], "Quiet": True})
+
+
 def main():
-    bucket, work = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    keep = "--keep" in args
+    args = [a for a in args if a != "--keep"]
+    if len(args) != 2:
+        sys.exit("usage: provider_calls.py [--keep] BUCKET WORKDIR")
+    bucket, work = args
     store = os.path.join(work, "media_store")
     files = media_files()
+    s3 = client()
+    delete_media(s3, bucket, files)  # leftovers of an interrupted run
+    try:
+        run_checks(s3, bucket, store, files)
+    finally:
+        if not keep:
+            delete_media(s3, bucket, files)
+            shutil.rmtree(store, ignore_errors=True)
+            print("cleaned up: deleted the uploaded media and %s" % store, flush=True)
+    print("MATRIX MEDIA OK", flush=True)
+
+
+def run_checks(s3, bucket, store, files):
     for rel, data, _ in files:
         path = os.path.join(store, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
 
-    s3 = client()
     # s3_media_upload: upload what S3 does not have yet.
     for rel, data, ctype in files:
         check(not check_file_in_s3(s3, bucket, rel), "head_object says %s is not uploaded yet" % rel)
@@ -145,7 +173,6 @@ def main():
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="local_content/"):
         local += [o["Key"] for o in page.get("Contents", [])]
     check(sorted(local) == sorted(rel for rel, _, _ in files if rel.startswith("local_content/")), "list_objects_v2 with a prefix")
-    print("MATRIX MEDIA OK", flush=True)
 
 
 if __name__ == "__main__":

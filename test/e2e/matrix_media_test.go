@@ -25,7 +25,7 @@ func TestMatrixMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := filepath.Join(root, "examples", "matrix-media", "provider_calls.py")
-	out, errOut, err := py.Run(script, "matrix-media", t.TempDir())
+	out, errOut, err := py.Run(script, "--keep", "matrix-media", t.TempDir()) // the media are served below
 	t.Logf("provider_calls.py:\n%s", clip(out))
 	if err != nil {
 		t.Fatalf("provider_calls.py failed: %v\nstderr:\n%s", err, clip(errOut))
