@@ -63,7 +63,7 @@ const (
 
 // bucketSubresources that name operations garage-web does not implement.
 var unsupportedSubresources = []string{
-	"lifecycle", "tagging", "encryption", "object-lock", "ownershipControls",
+	"policy", "policyStatus", "lifecycle", "tagging", "encryption", "object-lock", "ownershipControls",
 	"logging", "notification", "replication", "accelerate", "requestPayment",
 	"analytics", "metrics", "inventory", "intelligent-tiering", "publicAccessBlock",
 	"retention", "legal-hold", "restore", "select", "torrent", "attributes", "versions",
