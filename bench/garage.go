@@ -23,6 +23,11 @@ type Garage struct {
 	cfg string
 }
 
+// benchGCDelay is gc_delay in the bench config: deleted entries are
+// collected within seconds, so that the churn scenario sees the size a
+// node settles at (the default, 24h, keeps a day of tombstones).
+const benchGCDelay = "1s"
+
 var _ Launcher = (*Garage)(nil)
 
 func (g *Garage) Name() string { return "garage-web" }
@@ -40,6 +45,7 @@ func (g *Garage) Start(ctx context.Context, dir string) (*Target, error) {
 	adminAddr := fmt.Sprintf("127.0.0.1:%d", ports[2])
 	rpcAddr := fmt.Sprintf("127.0.0.1:%d", ports[3])
 	dataDir := filepath.Join(dir, "data")
+	metricsToken := randHex(16)
 	g.cfg = filepath.Join(dir, "garage-web.toml")
 	cfg := fmt.Sprintf(`metadata_dir = %q
 data_dir = %q
@@ -48,6 +54,7 @@ rpc_bind_addr = %q
 rpc_secret = %q
 compression_level = %d
 block_size = %d
+gc_delay = %q
 
 [s3_api]
 api_bind_addr = %q
@@ -62,8 +69,8 @@ root_domain = ".web.localhost"
 api_bind_addr = %q
 admin_token = %q
 metrics_token = %q
-`, filepath.Join(dir, "meta"), dataDir, rpcAddr, randHex(32), g.Compression, g.BlockSize,
-		s3Addr, webAddr, adminAddr, randHex(16), randHex(16))
+`, filepath.Join(dir, "meta"), dataDir, rpcAddr, randHex(32), g.Compression, g.BlockSize, benchGCDelay,
+		s3Addr, webAddr, adminAddr, randHex(16), metricsToken)
 	if err := os.WriteFile(g.cfg, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
@@ -88,7 +95,11 @@ metrics_token = %q
 	if _, err := g.cli(ctx, "key", "allow", "--create-bucket", k.AccessKeyID); err != nil {
 		return nil, err
 	}
+	m := &metricsReader{url: "http://" + adminAddr + "/metrics", token: metricsToken}
 	return &Target{
+		MetaSize:      m.metaSize,
+		Collected:     m.collected,
+		Settle:        m.settle,
 		Name:          g.Name(),
 		Endpoints:     []string{"http://" + s3Addr},
 		WebEndpoint:   "http://" + webAddr,

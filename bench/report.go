@@ -124,11 +124,14 @@ func (r *Report) Markdown(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	if !r.SkipGoals {
+		r.goals12Table(b)
 		r.goalsTable(b)
 	}
 	r.summaryTable(b)
 	r.referenceTable(b)
 	r.memoryTable(b)
+	r.scenarioMemoryTable(b)
+	r.churnTable(b)
 	r.detailTables(b)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -34,6 +34,13 @@ type Result struct {
 	// during the scenario (0: not known).
 	ServerCPU time.Duration `json:"server_cpu_ns,omitempty"`
 
+	// MetaBytes is the target's metadata size after the operation (churn
+	// scenario; 0: not measured), MetaBefore the size before it (round 1)
+	// and LiveObjects how many objects the operation left in place.
+	MetaBytes   int64 `json:"meta_bytes,omitempty"`
+	MetaBefore  int64 `json:"meta_before_bytes,omitempty"`
+	LiveObjects int64 `json:"live_objects,omitempty"`
+
 	// Unavailable says why the figure could not be measured ("" if it was).
 	Unavailable string `json:"unavailable,omitempty"`
 	// Note is free text shown next to the figure (e.g. "stopped at budget").

@@ -21,6 +21,12 @@ type Profile struct {
 	LargeSize  int64         // large objects (1 MiB)
 	LargeConns int           // clients for large objects
 
+	HugeSize    int64 // single-PutObject objects (64 MiB; 0: none)
+	HugeClients int
+
+	ChurnRounds int   // churn scenario (0: none): rounds of PUT/DELETE
+	ChurnCount  int64 // objects per round
+
 	MultipartSize int64 // 0: no multipart scenario
 	PartSize      int64
 	PartConc      int
@@ -46,6 +52,8 @@ func FullProfile() Profile {
 		Name:  "full",
 		Phase: 5 * time.Second, SmallSize: 4 << 10, Clients: []int{1, 16, 64},
 		LargeSize: 1 << 20, LargeConns: 16,
+		HugeSize: 64 << 20, HugeClients: 2,
+		ChurnRounds: 5, ChurnCount: 10_000,
 		MultipartSize: 1 << 30, PartSize: 16 << 20, PartConc: 4,
 		ScaleTotal: 100_000, ScaleStep: 100_000, ScaleEvery: 20_000, ScaleSize: 256, ScaleClients: 64,
 		ScaleMaxTime: time.Minute, ListReps: 20,
@@ -60,6 +68,8 @@ func SmokeProfile() Profile {
 		Name:  "smoke",
 		Phase: 700 * time.Millisecond, SmallSize: 4 << 10, Clients: []int{1, 16},
 		LargeSize: 1 << 20, LargeConns: 4,
+		HugeSize: 16 << 20, HugeClients: 2,
+		ChurnRounds: 5, ChurnCount: 200,
 		MultipartSize: 32 << 20, PartSize: 8 << 20, PartConc: 2,
 		ScaleTotal: 1000, ScaleStep: 500, ScaleEvery: 250, ScaleSize: 256, ScaleClients: 16,
 		ScaleMaxTime: 3 * time.Second, ListReps: 3,
@@ -79,6 +89,11 @@ const (
 // the key pools of earlier ones).
 func (p Profile) Scenarios(pl *Payload) []Scenario {
 	var sc []Scenario
+	if p.ChurnRounds > 0 {
+		// First, on a fresh store: round one's growth is what the live
+		// objects cost; the later scenarios then run on a churned store.
+		sc = append(sc, Churn{Rounds: p.ChurnRounds, Count: p.ChurnCount, Size: p.SmallSize, Clients: 16, Payload: pl})
+	}
 	for _, c := range p.Clients {
 		l := Load{Clients: c, Duration: p.Phase}
 		sc = append(sc, PutGet{Size: p.SmallSize, Put: l, Get: l, Payload: pl})
@@ -91,6 +106,10 @@ func (p Profile) Scenarios(pl *Payload) []Scenario {
 	)
 	l := Load{Clients: p.LargeConns, Duration: p.Phase}
 	sc = append(sc, PutGet{Size: p.LargeSize, Put: l, Get: l, Payload: pl})
+	if p.HugeSize > 0 {
+		h := Load{Clients: p.HugeClients, Duration: p.Phase}
+		sc = append(sc, PutGet{Size: p.HugeSize, Put: h, Get: h, Payload: pl})
+	}
 	if p.MultipartSize > 0 {
 		sc = append(sc, Multipart{Size: p.MultipartSize, PartSize: p.PartSize, Concurrency: p.PartConc, Payload: pl})
 	}

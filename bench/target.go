@@ -31,13 +31,27 @@ type Target struct {
 	// DataDir is where the target stores object data (for information).
 	DataDir string
 
+	// MetaSize, if set, reads the size of the target's metadata store
+	// (garage-web: its db.bolt, as garageweb_metadata_bytes); Collected
+	// reads how many deleted objects its collection removed so far, and
+	// Settle waits until that count reaches minCollected and its
+	// background queue is empty. FeatureMetaSize scenarios need all three.
+	MetaSize  func(ctx context.Context) (int64, error)
+	Collected func(ctx context.Context) (int64, error)
+	Settle    func(ctx context.Context, minCollected int64) error
+
 	// Lacks lists features the target does not implement (e.g. "multipart",
 	// "list"); scenarios needing them report Unavailable.
 	Lacks map[string]bool
 }
 
 // Has reports whether the target implements feature.
-func (t *Target) Has(feature string) bool { return !t.Lacks[feature] }
+func (t *Target) Has(feature string) bool {
+	if feature == FeatureMetaSize && (t.MetaSize == nil || t.Collected == nil || t.Settle == nil) {
+		return false
+	}
+	return !t.Lacks[feature]
+}
 
 // Features scenarios may need.
 const (
