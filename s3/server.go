@@ -64,12 +64,6 @@ func New(cfg Config, m *model.Model, reg prometheus.Registerer, log *slog.Logger
 	return s, nil
 }
 
-// keySlot carries the access key read while verifying a signature to the
-// rest of the request, so that it is read once.
-type keySlot struct{ key *model.Key }
-
-type keySlotCtx struct{}
-
 func (s *Server) lookupSecret(ctx context.Context, id string) (string, error) {
 	k, err := s.model.GetKey(ctx, id)
 	if errors.Is(err, model.ErrNoSuchAccessKey) {
@@ -77,9 +71,6 @@ func (s *Server) lookupSecret(ctx context.Context, id string) (string, error) {
 	}
 	if err != nil {
 		return "", err
-	}
-	if slot, ok := ctx.Value(keySlotCtx{}).(*keySlot); ok {
-		slot.key = &k
 	}
 	return k.Secret, nil
 }
@@ -277,8 +268,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, req *request) 
 
 // authenticate verifies the request signature.
 func (s *Server) authenticate(r *http.Request, req *request) error {
-	slot := &keySlot{}
-	res, err := s.verify(r.WithContext(context.WithValue(r.Context(), keySlotCtx{}, slot)))
+	res, err := s.verify(r)
 	if err != nil {
 		return err
 	}
@@ -290,10 +280,8 @@ func (s *Server) authenticate(r *http.Request, req *request) error {
 		res.Body.Close()
 		return s3err.WithMessage(s3err.ErrAccessDenied, "Anonymous access is not allowed: sign the request with an access key.")
 	}
-	if slot.key != nil && slot.key.ID == res.AccessKeyID {
-		req.accessKey = slot.key
-		return nil
-	}
+	// The signature check read the key a moment ago: this is a hit of
+	// the key cache (cheaper than carrying it in a request context).
 	k, err := s.model.GetKey(r.Context(), res.AccessKeyID)
 	if err != nil {
 		res.Body.Close()
@@ -320,6 +308,10 @@ func (s *Server) resolveBucketAsync(ctx context.Context, req *request) <-chan bu
 		return nil
 	}
 	ch := make(chan bucketLookup, 1)
+	if b, ok := s.model.CachedBucket(req.bucketName); ok {
+		ch <- bucketLookup{bucket: b} // a hot bucket: no goroutine
+		return ch
+	}
 	go func() {
 		b, err := s.model.ResolveBucket(ctx, req.bucketName)
 		ch <- bucketLookup{b, err}
