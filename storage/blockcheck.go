@@ -11,8 +11,8 @@ import (
 // of GB/s) instead of a SHA-256 of the plaintext; a file without the
 // record (written before it existed, or on a file system without user
 // extended attributes), with a record for another block or whose bytes do
-// not match it, is checked against its SHA-256 as before. Scrub always
-// re-hashes with SHA-256 and adds the record to files that lack it.
+// not match it, is checked against its SHA-256 as before, and gets a
+// record once it passed. Scrub (Verify) always re-hashes with SHA-256.
 //
 // CRC-32C detects every error burst of up to 32 bits (so every flipped
 // bit or byte) and misses a random corruption with probability 2^-32; the

@@ -143,7 +143,7 @@ func TestCheckRecordCatchesFlippedBits(t *testing.T) {
 }
 
 // A file without a record (written before records existed) or with the
-// record of another block is hashed; Verify gives it a record.
+// record of another block is hashed; once it passes it gets a record.
 func TestCheckRecordMissingOrForeign(t *testing.T) {
 	ctx := context.Background()
 	s := mustBlockStore(t, 0)
@@ -173,6 +173,16 @@ func TestCheckRecordMissingOrForeign(t *testing.T) {
 	}
 	if got, err := s.Read(ctx, ha); err != nil || !bytes.Equal(got, a) {
 		t.Fatalf("legacy read: %d bytes, err %v", len(got), err)
+	}
+	if rec := readRecord(t, pa); !checkMatches(rec, ha, a) {
+		t.Fatalf("a hashed read did not give the legacy file a record (%x)", rec)
+	}
+	// Same for Verify (scrub), which hashes whatever the record says.
+	if err := os.Remove(pa); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pa, a, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.Verify(ha); err != nil {
 		t.Fatal(err)

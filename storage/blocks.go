@@ -60,12 +60,16 @@ type BlockStore struct {
 	// OnStore, if set, is called after every successful Write (a new
 	// file or a refreshed one). It must not block.
 	OnStore func(Hash)
+	// OnWriteError, if set, is called with the error of every failed
+	// block write (a full disk, say). It must not block.
+	OnWriteError func(error)
 
 	bufs  sync.Pool   // *[]byte of pooledBlockSize, for ReadPooled
 	cache *blockCache // nil: no cache
 
 	direct   atomic.Bool // SetDirectWrites
 	noDirect atomic.Bool // the file system refused O_DIRECT (direct_linux.go)
+	noXattr  atomic.Bool // a check record could not be added to a file
 }
 
 // OpenBlockStore opens the block directory dir. level is the zstd
@@ -156,6 +160,9 @@ func (s *BlockStore) WriteHashed(ctx context.Context, h Hash, data []byte) error
 		}
 	}
 	if err := s.writeFile(p+suffix, h, payload); err != nil {
+		if s.OnWriteError != nil {
+			s.OnWriteError(err)
+		}
 		return fmt.Errorf("write block %s: %w", h, err)
 	}
 	s.stored(h)
@@ -273,7 +280,9 @@ func (s *BlockStore) ReadPooled(ctx context.Context, h Hash) (data []byte, relea
 
 // readDisk reads and verifies a block from its file, bypassing the cache.
 // A file that matches its check record is trusted without hashing unless
-// full is set (see checkAttr); anything else is checked against h.
+// full is set (see checkAttr); anything else is checked against h, and a
+// file that passes without a matching record gets one (the bytes just
+// hashed are the file's, read through the same descriptor).
 func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), err error) {
 	p := s.path(h)
 	f, err := os.Open(p)
@@ -302,7 +311,12 @@ func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), e
 	}
 	data = buf[:n]
 	var recBuf [checkRecordSize]byte
-	checked := !full && checkMatches(getCheckAttr(f, &recBuf), h, data)
+	matched := checkMatches(getCheckAttr(f, &recBuf), h, data)
+	checked := !full && matched
+	var missing []byte // the record to give the file once its hash checks
+	if !matched && !s.noXattr.Load() {
+		missing = encodeCheck(h, data)
+	}
 	if compressed {
 		plain := s.getBuf(pooledBlockSize)
 		out, err := s.dec.DecodeAll(data, plain[:0])
@@ -324,6 +338,9 @@ func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), e
 		release()
 		s.corrupt(h)
 		return nil, nil, fmt.Errorf("block %s: %w", h, ErrCorrupt)
+	}
+	if missing != nil && setCheckAttr(f, missing) != nil {
+		s.noXattr.Store(true) // read-only or no user xattrs: stop trying
 	}
 	return data, release, nil
 }
@@ -441,8 +458,7 @@ func (s *BlockStore) Scrub(ctx context.Context, progress func(checked, corrupted
 // Verify reads the block from disk (never the cache) and checks its
 // SHA-256, whatever its check record says. It returns the size of its
 // plaintext; ErrCorrupt (OnCorrupt is called) or ErrBlockNotFound
-// otherwise. A good file without a valid check record gets one, so that
-// later reads of it take the fast path.
+// otherwise.
 func (s *BlockStore) Verify(h Hash) (int, error) {
 	data, release, err := s.readDisk(h, true)
 	if err != nil {
@@ -450,43 +466,7 @@ func (s *BlockStore) Verify(h Hash) (int, error) {
 	}
 	n := len(data)
 	release()
-	s.addCheckRecord(h)
 	return n, nil
-}
-
-// addCheckRecord gives the block's file a check record if it has none or
-// a stale one. The file's bytes are read again under the block's lock:
-// they were verified a moment ago, and a file replaced since (rewritten,
-// moved aside) holds the same block or none.
-func (s *BlockStore) addCheckRecord(h Hash) {
-	mu := s.lock(h)
-	mu.Lock()
-	defer mu.Unlock()
-	p := s.path(h)
-	for _, c := range []string{p, p + compressedSuffix} {
-		f, err := os.Open(c)
-		if err != nil {
-			continue
-		}
-		var recBuf [checkRecordSize]byte
-		b, rerr := io.ReadAll(f)
-		rec := getCheckAttr(f, &recBuf)
-		f.Close()
-		if rerr != nil || checkMatches(rec, h, b) {
-			return
-		}
-		plain := b
-		if strings.HasSuffix(c, compressedSuffix) {
-			if plain, err = s.dec.DecodeAll(b, nil); err != nil {
-				return
-			}
-		}
-		if HashOf(plain) != h {
-			return // changed since it was verified
-		}
-		_ = setCheckAttrPath(c, encodeCheck(h, b))
-		return
-	}
 }
 
 // FileSize returns the size on disk of the block's file (compressed or
