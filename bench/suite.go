@@ -180,11 +180,13 @@ func (s *Suite) Run(ctx context.Context, m Machine) *Report {
 		// the two are measured as close in time as possible.
 		if !fsDone && s.Profile.WebDuration > 0 && ctx.Err() == nil && hasWeb(results, web) {
 			r.Results = append(r.Results, s.runFileServer(ctx, web)...)
+			r.Results = append(r.Results, s.runNginx(ctx, web)...)
 			fsDone = true
 		}
 	}
 	if !fsDone && s.Profile.WebDuration > 0 && ctx.Err() == nil {
 		r.Results = append(r.Results, s.runFileServer(ctx, web)...)
+		r.Results = append(r.Results, s.runNginx(ctx, web)...)
 	}
 	r.Elapsed = time.Since(start).Round(time.Second).String()
 	return r
