@@ -104,7 +104,7 @@ cluster:
 # The SDK suites that opt in with newReplicatedSDKEnv, on a 3-node cluster
 # (RF 3, one zone per node) with each request sent to the next node in turn;
 # E2E_CLUSTER_NODES=5 runs them on more nodes than replicas.
-E2E_CLUSTER_RUN ?= ^TestSDK(Object|List|Multipart|UploadPartCopy|TransferManager|Bucket|Copy|DeleteObjects)
+E2E_CLUSTER_RUN ?= ^TestSDK(Object|List|Multipart|UploadPartCopy|TransferManager|Bucket|Copy|DeleteObjects)|^Test(ObjectTagging|BucketTagging)
 E2E_CLUSTER_TIMEOUT ?= 10m
 E2E_CLUSTER_NODES ?= 3
 .PHONY: e2e-cluster
