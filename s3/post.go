@@ -115,6 +115,9 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, req *request
 	for n, v := range form {
 		h.Set(n, v)
 	}
+	if acl, ok := form["acl"]; ok { // the form's canned ACL, as x-amz-acl (acl.go)
+		h.Set("X-Amz-Acl", acl)
+	}
 	if h.Get("Content-Type") == "" && fileType != "" {
 		h.Set("Content-Type", fileType)
 	}

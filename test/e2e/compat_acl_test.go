@@ -150,6 +150,31 @@ func TestACLPublicReadObjects(t *testing.T) {
 		e.wantAnonymous(t, "GET", "/"+bucket+"/flip", 403, "AccessDenied")
 	})
 
+	t.Run("MultipartAndPost", func(t *testing.T) {
+		up, err := e.c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("mp"), ACL: types.ObjectCannedACLPublicRead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := e.c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: aws.String("mp"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("parts"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: aws.String("mp"), UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.wantAnonymous(t, "GET", "/"+bucket+"/mp", 200, ""); string(got) != "parts" {
+			t.Fatalf("public multipart object %q", got)
+		}
+		auth := signPostPolicy(e.key, time.Now(), time.Now().Add(time.Hour),
+			map[string]string{"bucket": bucket}, map[string]string{"key": "posted"}, map[string]string{"acl": "public-read"})
+		resp := postUpload(t, e, bucket, append([]postField{{"key", "posted"}, {"acl", "public-read"}}, auth...), "f.txt", []byte("form"))
+		if body := sdkReadBody(t, resp); resp.StatusCode/100 != 2 {
+			t.Fatalf("POST with acl: HTTP %d %s", resp.StatusCode, body)
+		}
+		e.wantAnonymous(t, "GET", "/"+bucket+"/posted", 200, "")
+	})
+
 	t.Run("CopyTakesTheRequestACL", func(t *testing.T) {
 		if _, err := e.c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy"), CopySource: aws.String(bucket + "/pub")}); err != nil {
 			t.Fatal(err)
