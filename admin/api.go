@@ -166,7 +166,7 @@ type BucketKeyRequest struct {
 
 // HealthStatus is the body of /health.
 type HealthStatus struct {
-	Status  string `json:"status"` // "healthy" or "unavailable"
+	Status  string `json:"status"` // "healthy", "degraded" or "unavailable"
 	Message string `json:"message,omitempty"`
 }
 

@@ -41,6 +41,9 @@ var (
 	ErrForbidden    = errors.New("invalid token")
 	// ErrNotReady is the node not being able to serve yet.
 	ErrNotReady = errors.New("node not ready")
+	// ErrDegraded is a node that serves, but not fully (a full disk):
+	// /health answers 503 with status "degraded".
+	ErrDegraded = errors.New("node degraded")
 
 	errNoSuchOperation  = &kindError{"unknown admin API operation", ErrNotFound}
 	errMethodNotAllowed = errors.New("method not allowed")
@@ -77,6 +80,7 @@ var errorTable = []struct {
 	{ErrForbidden, http.StatusForbidden, "AccessDenied"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "MethodNotAllowed"},
 	{ErrNotReady, http.StatusServiceUnavailable, "ServiceUnavailable"},
+	{ErrDegraded, http.StatusServiceUnavailable, "ServiceUnavailable"},
 	{table.ErrQuorum, http.StatusServiceUnavailable, "ServiceUnavailable"},
 	{ErrNotImplemented, http.StatusNotImplemented, "NotImplemented"},
 }

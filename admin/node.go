@@ -1,13 +1,21 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 )
 
-// GET /health: 200 when the node is ready, 503 otherwise. No token.
+// GET /health: 200 when the node is ready, 503 otherwise (status
+// "degraded" when the backend says ErrDegraded, such as a full disk;
+// "unavailable" else). No token.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	if err := s.backend.Ready(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, HealthStatus{Status: "unavailable", Message: err.Error()})
+		st := HealthStatus{Status: "unavailable", Message: err.Error()}
+		if errors.Is(err, ErrDegraded) {
+			st.Status, st.Message = "degraded", strings.TrimSuffix(err.Error(), ": "+ErrDegraded.Error())
+		}
+		writeJSON(w, http.StatusServiceUnavailable, st)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, HealthStatus{Status: "healthy"})

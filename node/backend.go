@@ -45,7 +45,7 @@ func (b *backend) NodeInfo(ctx context.Context) (admin.NodeInfo, error) {
 func (b *backend) Ready(ctx context.Context) error {
 	select {
 	case <-b.n.ready:
-		return nil
+		return b.n.diskFull() // disk.go
 	default:
 		return admin.ErrNotReady
 	}

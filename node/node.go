@@ -16,6 +16,7 @@ import (
 	"github.com/garage-web/garage-web/admin"
 	"github.com/garage-web/garage-web/config"
 	"github.com/garage-web/garage-web/internal/buildinfo"
+	"github.com/garage-web/garage-web/internal/diskspace"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
 	"github.com/garage-web/garage-web/storage"
@@ -47,6 +48,7 @@ type Node struct {
 	registry *prometheus.Registry
 	s3       *s3.Server
 	ready    chan struct{}
+	disk     *diskspace.Monitor // disk.go
 	// repair runs block resync, scrub and collection (repair.go).
 	repair *repairs
 	// tableRepair, when set, syncs every table partition with its other
@@ -91,6 +93,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	n.blocks.SetCacheSize(int64(cfg.BlockCacheSize))
+	n.openDiskMonitor() // disk.go
 	sm, err := newStorageMetrics(n.registry)
 	if err != nil {
 		return nil, err
@@ -184,6 +187,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	if err := n.banner(ctx, out); err != nil {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
+	go n.disk.Run(ctx)
 	go n.sync.s.Run(ctx)
 	go n.repair.run(ctx)
 	go n.gc.Run(ctx)
