@@ -172,15 +172,14 @@ func (v *Verifier) verifyPresigned(r *http.Request, pairs []queryPair) (*Result,
 // reports whether one equals the signature sent.
 func matches(r *http.Request, pairs []queryPair, skipQuery string, a authorization, key []byte, amzDate, payloadHash string) bool {
 	query := canonicalQuery(pairs, skipQuery)
-	headers := canonicalHeaders(r, a.signedHeaders)
+	var hbuf [512]byte
+	headers := appendCanonicalHeaders(hbuf[:0], r, a.signedHeaders)
 	scope := a.cred.scope()
-	ok := false
-	for _, uri := range canonicalURIs(r.URL) {
-		creq := canonicalRequest(r.Method, uri, query, headers, a.signedHeaders, payloadHash)
-		sig := signHex(key, stringToSign(algorithm, amzDate, scope, hexSHA256(creq)))
-		if equalSignatures(sig, a.signature) {
-			ok = true
-		}
+	sent, reencoded := canonicalURIPair(r)
+	var cbuf [1024]byte
+	ok := signatureMatches(key, amzDate, scope, appendCanonicalRequest(cbuf[:0], r.Method, sent, query, headers, a.signedHeaders, payloadHash), a.signature)
+	if reencoded != "" {
+		ok = signatureMatches(key, amzDate, scope, appendCanonicalRequest(cbuf[:0], r.Method, reencoded, query, headers, a.signedHeaders, payloadHash), a.signature) || ok
 	}
 	return ok
 }
