@@ -46,6 +46,14 @@ type Config struct {
 	// again (website assets), served without re-reading and re-hashing
 	// them. 0 disables it. 32 MiB.
 	BlockCacheSize ByteSize `toml:"block_cache_size"`
+	// memory_limit: soft limit of the Go runtime's memory (heap, stacks),
+	// as runtime/debug.SetMemoryLimit: the garbage collector works
+	// harder as the process nears it and returns freed memory to the
+	// system, so resident memory stays near it on small machines. It is
+	// not a cap: a node that needs more (many large transfers at once)
+	// goes over it. 0 disables it; the GOMEMLIMIT environment variable,
+	// when set, wins. 64 MiB.
+	MemoryLimit ByteSize `toml:"memory_limit"`
 	// compression_level: 0 (or "none") for none, 1..19 for zstd. 0.
 	CompressionLevel CompressionLevel `toml:"compression_level"`
 

@@ -40,6 +40,7 @@ func TestLoadDefault(t *testing.T) {
 		ConsistencyMode:     "consistent",
 		BlockSize:           1 << 20,
 		BlockCacheSize:      32 << 20,
+		MemoryLimit:         64 << 20,
 		ResyncTranquility:   2,
 		BackgroundRate:      8 << 20,
 		AntiEntropyInterval: Duration(10 * time.Minute),

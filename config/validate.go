@@ -81,6 +81,9 @@ func (c *Config) Validate() error {
 			return errorf("bootstrap_peers["+strconv.Itoa(i)+"]", "%q is not [<node id>@]host:port", p)
 		}
 	}
+	if c.MemoryLimit < 0 {
+		return errorf("memory_limit", "must not be negative")
+	}
 	if c.BlockCacheSize < 0 {
 		return errorf("block_cache_size", "must not be negative")
 	}

@@ -173,6 +173,7 @@ func (n *Node) WebHandler() http.Handler {
 // until ctx ends. The caller starts it once the endpoints listen: it
 // first writes the start-up banner to out (nil: no banner).
 func (n *Node) Run(ctx context.Context, out io.Writer) error {
+	applyMemoryLimit(n.cfg, n.log) // memory.go
 	stopCluster, err := n.cluster.start(ctx)
 	if err != nil {
 		return err
