@@ -52,9 +52,6 @@ func decodeObjectLight(b []byte) (Object, error) {
 	if len(b) == 0 {
 		return Object{}, fmt.Errorf("empty entry")
 	}
-	if b[0] == formatCompact { // format 3: encoding_object.go
-		return decodeObjectLightCompact(b[1:])
-	}
 	var l lightObject
 	var err error
 	switch b[0] {
