@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/garage-web/garage-web/checksum"
 	"github.com/garage-web/garage-web/httpobject"
@@ -28,9 +30,13 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, st *site) error {
 	if !ok {
 		return unauthorized(w, st, "Unauthorized: HTTP Basic credentials (access key id and secret key) required")
 	}
+	client := clientKey(r.RemoteAddr)
+	if wait, refused := s.authFails.refused(client); refused {
+		return tooManyFailures(w, wait)
+	}
 	k, err := s.store.GetKey(r.Context(), id)
 	if errors.Is(err, model.ErrNoSuchAccessKey) || (err == nil && subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) != 1) {
-		s.log.Warn("web upload with wrong credentials", "site", st.name, "access_key", clipString(id, 64), "remote", r.RemoteAddr)
+		s.logAuthFailure(st, id, client)
 		return unauthorized(w, st, "Unauthorized: wrong access key id or secret key")
 	}
 	if err != nil {
@@ -86,6 +92,29 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, st *site) error {
 	w.Header().Set("ETag", `"`+v.Meta.ETag+`"`)
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// logAuthFailure records wrong credentials from client and writes the
+// aggregated WARN line when one is due (never the secret).
+func (s *Server) logAuthFailure(st *site, id, client string) {
+	l, due := s.authFails.failed(client)
+	if !due {
+		return
+	}
+	args := []any{"site", st.name, "access_key", clipString(id, 64), "client", client, "failures", l.failures}
+	if l.refused > 0 {
+		args = append(args, "refused", l.refused)
+	}
+	if l.wait > 0 {
+		args = append(args, "throttled_for", l.wait.String())
+	}
+	s.log.Warn("web uploads with wrong credentials", args...)
+}
+
+// tooManyFailures answers 429 to a client throttled for wait.
+func tooManyFailures(w http.ResponseWriter, wait time.Duration) error {
+	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	return httpError(http.StatusTooManyRequests, "Too Many Requests: too many wrong credentials from your address; retry later")
 }
 
 func unauthorized(w http.ResponseWriter, st *site, msg string) error {

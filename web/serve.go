@@ -66,6 +66,7 @@ type Server struct {
 
 	compressor    *compressor    // on-the-fly compression (compress.go)
 	compressCache *compressCache // compressed bodies (compress_cache.go)
+	authFails     *authThrottle  // failed upload credentials (auththrottle.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -93,7 +94,7 @@ func New(cfg Config, store Store, reg prometheus.Registerer, log *slog.Logger) (
 		return nil, err
 	}
 	return &Server{cfg: cfg, store: store, log: log, metrics: m, narStats: nars, docs: map[string]cachedDoc{}, rulesCache: map[string]cachedRules{}, nixKeys: map[string]cachedNixKey{}, touched: map[string]time.Time{},
-		compressor: comp, compressCache: newCompressCache(DefaultCompressCacheBytes)}, nil
+		compressor: comp, compressCache: newCompressCache(DefaultCompressCacheBytes), authFails: newAuthThrottle(time.Now, authMaxAddresses)}, nil
 }
 
 // statusError is an error answered with an HTTP status and a short text.
