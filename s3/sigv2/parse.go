@@ -25,6 +25,10 @@ func IsSigned(r *http.Request) bool {
 	if a := r.Header.Get("Authorization"); a != "" {
 		return strings.HasPrefix(a, headerPrefix)
 	}
+	// Most requests carry neither name: no query parsing for them.
+	if raw := r.URL.RawQuery; !strings.Contains(raw, qAccessKeyID) && !strings.Contains(raw, qSignature) {
+		return false
+	}
 	q := r.URL.Query()
 	if q.Has("X-Amz-Algorithm") {
 		return false
