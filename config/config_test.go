@@ -157,7 +157,7 @@ func TestLoadErrors(t *testing.T) {
 		{"rf too large", "replication_factor = 8", "replication_factor: must be 1..7"},
 		{"bad consistency mode", `consistency_mode = "eventual"`, `consistency_mode: "eventual" is not one of consistent, degraded, dangerous`},
 		{"bad bind", "[s3_api]\napi_bind_addr = \"abc\"", `s3_api.api_bind_addr: "abc" is not host:port`},
-		{"bad port", "rpc_bind_addr = \"127.0.0.1:99999\"", `rpc_bind_addr: "127.0.0.1:99999" is not host:port`},
+		{"bad port", "rpc_bind_addr = \"127.0.0.1:99999\"", `rpc_bind_addr: port 99999 is out of range (0 to 65535)`},
 		{"bad secret", `rpc_secret = "abc"`, "rpc_secret: must be 64 hex characters"},
 		{"secret not hex", `rpc_secret = "` + strings.Repeat("z", 64) + `"`, "rpc_secret: must be 64 hex characters"},
 		{"secret and file", `rpc_secret = "` + strings.Repeat("a", 64) + "\"\nrpc_secret_file = \"/x\"", "rpc_secret: set together with rpc_secret_file"},

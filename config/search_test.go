@@ -104,3 +104,16 @@ func TestCLIHint(t *testing.T) {
 		t.Errorf("stored token: %q does not name the token file", got)
 	}
 }
+
+func TestAddrProblemWording(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:3900":  "",
+		"127.0.0.1:99999": `port 99999 is out of range (0 to 65535) in "127.0.0.1:99999"`,
+		"127.0.0.1:":      `"127.0.0.1:" has no port: use host:port, e.g. 127.0.0.1:3900`,
+		"abc":             `"abc" is not host:port (e.g. 127.0.0.1:3900, [::]:3900)`,
+	} {
+		if got := addrProblem(in); got != want {
+			t.Errorf("addrProblem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -45,12 +45,12 @@ func (w WebTLS) validate() error {
 		}
 		return nil
 	}
-	if !isHostPort(w.TLSBindAddr) {
-		return errorf(sec+"tls_bind_addr", "%q is not host:port", w.TLSBindAddr)
+	if msg := addrProblem(w.TLSBindAddr); msg != "" {
+		return errorf(sec+"tls_bind_addr", "%s", msg)
 	}
 	if w.HTTPBindAddr != "" {
-		if !isHostPort(w.HTTPBindAddr) {
-			return errorf(sec+"http_bind_addr", "%q is not host:port", w.HTTPBindAddr)
+		if msg := addrProblem(w.HTTPBindAddr); msg != "" {
+			return errorf(sec+"http_bind_addr", "%s", msg)
 		}
 		if w.HTTPBindAddr == w.TLSBindAddr {
 			return errorf(sec+"http_bind_addr", "must differ from tls_bind_addr")

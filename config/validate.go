@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -69,8 +70,8 @@ func (c *Config) Validate() error {
 		if a.optional && a.value == "" {
 			continue
 		}
-		if !isHostPort(a.value) {
-			return errorf(a.field, "%q is not host:port", a.value)
+		if msg := addrProblem(a.value); msg != "" {
+			return errorf(a.field, "%s", msg)
 		}
 	}
 	if c.RPCSecret != "" && !isHex(c.RPCSecret, RPCSecretLen) {
@@ -198,4 +199,21 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// addrProblem says, in one phrase, what is wrong with a host:port setting
+// ("" when nothing is): a port out of range is named as such.
+func addrProblem(s string) string {
+	if isHostPort(s) {
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 {
+			return fmt.Sprintf("port %s is out of range (0 to 65535) in %q", port, s)
+		}
+		if port == "" {
+			return fmt.Sprintf("%q has no port: use host:port, e.g. 127.0.0.1:3900", s)
+		}
+	}
+	return fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:3900, [::]:3900)", s)
 }
