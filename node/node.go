@@ -17,6 +17,7 @@ import (
 	"github.com/garage-web/garage-web/config"
 	"github.com/garage-web/garage-web/internal/buildinfo"
 	"github.com/garage-web/garage-web/internal/diskspace"
+	"github.com/garage-web/garage-web/internal/httplimit"
 	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3"
 	"github.com/garage-web/garage-web/storage"
@@ -49,6 +50,7 @@ type Node struct {
 	s3       *s3.Server
 	ready    chan struct{}
 	disk     *diskspace.Monitor // disk.go
+	conns    *httplimit.Limiter // connections per client address, every listener
 	// repair runs block resync, scrub and collection (repair.go).
 	repair *repairs
 	// tableRepair, when set, syncs every table partition with its other
@@ -70,7 +72,8 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	if err := os.MkdirAll(cfg.MetadataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create metadata dir: %w", err)
 	}
-	n := &Node{cfg: cfg, log: log, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
+	n := &Node{cfg: cfg, log: log, registry: prometheus.NewRegistry(), ready: make(chan struct{}),
+		conns: httplimit.NewLimiter(0, log.With("component", "http"))}
 	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
 	if n.clock, err = crdt.OpenClock(filepath.Join(cfg.MetadataDir, clockFile), nil); err != nil {
@@ -135,6 +138,11 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 	ok = true
 	return n, nil
 }
+
+// ConnLimiter is the node's cap of open connections per client address,
+// shared by every listener: the S3, web and admin ones the caller binds
+// and the HTTPS ones of automatic TLS.
+func (n *Node) ConnLimiter() *httplimit.Limiter { return n.conns }
 
 // Model returns the node's data model.
 func (n *Node) Model() *model.Model { return n.model }

@@ -54,6 +54,7 @@ func (n *Node) startTLS() (stop func(), err error) {
 		Storage:  autotls.NewStorage(n.model, n.id, autotls.StorageOptions{Logger: log}),
 		Handler:  httplimit.Handler(h, httplimit.DefaultBodyReadTimeout),
 		Logger:   log,
+		Listener: n.conns.Listener,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("automatic HTTPS: %w", err)

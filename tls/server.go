@@ -38,6 +38,10 @@ type Config struct {
 	Handler http.Handler
 	// Logger; slog.Default() when nil.
 	Logger *slog.Logger
+	// Listener, if set, wraps both listeners once bound: the node's cap of
+	// connections per client address (internal/httplimit), shared with
+	// its other endpoints.
+	Listener func(net.Listener) net.Listener
 }
 
 // Timeouts of the listeners (the same as the node's other endpoints).
@@ -111,6 +115,12 @@ func Listen(c Config) (*Server, error) {
 		setSolverAddr(&issuer.ListenHost, &issuer.AltHTTPPort, httpLn.Addr())
 	}
 	magic.Issuers = []certmagic.Issuer{issuer}
+	if c.Listener != nil {
+		tlsLn = c.Listener(tlsLn)
+		if httpLn != nil {
+			httpLn = c.Listener(httpLn)
+		}
+	}
 
 	tlsCfg := magic.TLSConfig()
 	tlsCfg.MinVersion = tls.VersionTLS12

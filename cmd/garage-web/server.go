@@ -41,6 +41,9 @@ type node struct {
 	// close, if not nil, releases what the node holds (bbolt, block
 	// files) once everything else has stopped.
 	close func() error
+	// conns caps connections per client address over every listener,
+	// the node's own HTTPS ones included. Nil: runServer makes one.
+	conns *httplimit.Limiter
 }
 
 // buildNode assembles the layers of a node (storage, tables, model, S3,
@@ -57,6 +60,7 @@ func buildNode(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*n
 		sites:    nd.Model(),
 		run:      func(ctx context.Context) error { return nd.Run(ctx, os.Stdout) },
 		close:    nd.Close,
+		conns:    nd.ConnLimiter(),
 	}
 	if web := nd.WebHandler(); web != nil {
 		n.web = web
@@ -115,6 +119,9 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger, hoo
 	if n.registry == nil {
 		n.registry = newRegistry()
 	}
+	if n.conns == nil {
+		n.conns = httplimit.NewLimiter(0, logger.With("component", "http"))
+	}
 	adm, err := admin.NewServer(admin.Options{
 		Backend:      n.admin,
 		AdminToken:   cfg.Admin.AdminToken,
@@ -132,7 +139,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger, hoo
 		{name: "S3 API", addr: cfg.S3API.APIBindAddr, handler: n.s3},
 		{name: "web endpoint", addr: cfg.S3Web.BindAddr, handler: n.web},
 	}
-	if err := listenAll(endpoints, httplimit.NewLimiter(0, logger.With("component", "http")), logger); err != nil {
+	if err := listenAll(endpoints, n.conns, logger); err != nil {
 		return err
 	}
 	errc := make(chan error, len(endpoints))
