@@ -159,14 +159,13 @@ func blocksOf(blocks []docBlock, id string) []docBlock {
 // a working directory holding notes.txt, the garage-web CLI on PATH
 // finding the node through $GARAGE_CONFIG.
 type docEnv struct {
-	n         *Node
-	root      string // module root
-	home      string
-	work      string
-	env       []string
-	key       Key
-	subst     *strings.Replacer
-	scriptDir string // under test/e2e/.tmp, for Go snippets
+	n     *Node
+	root  string // module root
+	home  string
+	work  string
+	env   []string
+	key   Key
+	subst *strings.Replacer
 }
 
 func newDocEnv(t *testing.T, n *Node, root string) *docEnv {
