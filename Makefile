@@ -122,7 +122,7 @@ fuzz:
 
 # Benchmarks (bench/, results in docs/benchmarks.md). `bench` runs garage-web,
 # MinIO (go install'ed into GOPATH/bin on first use, several minutes) and the
-# in-memory ceiling one after the other, in under 15 minutes; `bench-smoke`
+# in-memory ceiling one after the other, in under 20 minutes; `bench-smoke`
 # is garage-web + ceiling with tiny counts, under 1 minute, to keep the tool
 # working. Reports go to $(BENCH_OUT)/bench{,-smoke}.{md,json}.
 BENCH_OUT ?= bin/bench

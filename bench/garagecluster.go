@@ -34,6 +34,7 @@ type GarageCluster struct {
 	procs   []*proc
 	proxies []*delayproxy.Proxy
 	nodes   []clusterNode
+	s3Addrs []string // every node's S3 API, node A first
 }
 
 var _ Launcher = (*GarageCluster)(nil)
@@ -126,6 +127,7 @@ admin_token = %q
 	if err != nil {
 		return nil, err
 	}
+	g.s3Addrs = s3Addrs
 	var pids []int
 	for _, p := range g.procs {
 		pids = append(pids, p.pid())

@@ -69,7 +69,7 @@ func SmokeProfile() Profile {
 		Phase: 700 * time.Millisecond, SmallSize: 4 << 10, Clients: []int{1, 16},
 		LargeSize: 1 << 20, LargeConns: 4,
 		HugeSize: 16 << 20, HugeClients: 2,
-		ChurnRounds: 5, ChurnCount: 200,
+		ChurnRounds: 3, ChurnCount: 100, // the full 5 rounds of 200: node.TestChurnKeepsMetadataSize
 		MultipartSize: 32 << 20, PartSize: 8 << 20, PartConc: 2,
 		ScaleTotal: 1000, ScaleStep: 500, ScaleEvery: 250, ScaleSize: 256, ScaleClients: 16,
 		ScaleMaxTime: 3 * time.Second, ListReps: 3,
@@ -140,9 +140,12 @@ type Suite struct {
 	WorkDir string
 	// Exe, if set, is run as `Exe fileserver -addr A -dir D` for the
 	// http.FileServer reference; otherwise it is served in-process.
-	Exe    string
-	Client ClientOptions
-	Logf   func(format string, args ...any)
+	Exe string
+	// ClusterBin, if set, is the garage-web binary of the 3-node cluster
+	// rows (cluster_rows.go), run after the other targets.
+	ClusterBin string
+	Client     ClientOptions
+	Logf       func(format string, args ...any)
 }
 
 func (s *Suite) logf(format string, args ...any) {
@@ -187,6 +190,11 @@ func (s *Suite) Run(ctx context.Context, m Machine) *Report {
 	if !fsDone && s.Profile.WebDuration > 0 && ctx.Err() == nil {
 		r.Results = append(r.Results, s.runFileServer(ctx, web)...)
 		r.Results = append(r.Results, s.runNginx(ctx, web)...)
+	}
+	if s.ClusterBin != "" && ctx.Err() == nil {
+		info, results := s.runClusterRows(ctx, pl)
+		r.Targets = append(r.Targets, info)
+		r.Results = append(r.Results, results...)
 	}
 	r.Elapsed = time.Since(start).Round(time.Second).String()
 	return r

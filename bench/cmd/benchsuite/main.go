@@ -74,12 +74,13 @@ func run() error {
 		workDir    = flag.String("workdir", "", "data directory on the disk under test (default: a new temp dir)")
 		mdOut      = flag.String("md", "", "write the Markdown report to this file (always printed to stdout)")
 		jsonOut    = flag.String("json", "", "write the JSON report to this file")
-		timeout    = flag.Duration("timeout", 0, "deadline of the whole run (default 14m full, 55s smoke)")
+		timeout    = flag.Duration("timeout", 0, "deadline of the whole run (default 19m full, 55s smoke)")
 		scaleTotal = flag.Int64("scale-objects", 0, "objects in the scale bucket (default: the profile's)")
 		scaleTime  = flag.Duration("scale-time", 0, "time budget of the scale scenario after its first step (default: the profile's)")
 		phase      = flag.Duration("phase", 0, "duration of each timed phase (default: the profile's)")
 		signPay    = flag.Bool("sign-payload", false, "hash bodies for SigV4 instead of UNSIGNED-PAYLOAD")
 		command    = flag.String("command", "", "command to print in the report (default: this command line)")
+		clusterRow = flag.String("cluster-rows", "auto", "run the 3-node garage-web cluster rows: on, off, or auto (on in the full profile)")
 		strict     = flag.Bool("strict", false, "exit 1 if a target did not start or an S3 figure failed (for CI)")
 		extra      notes
 	)
@@ -96,7 +97,7 @@ func run() error {
 		return fmt.Errorf("unknown -profile %q (full or smoke)", *profile)
 	}
 	if *timeout == 0 {
-		*timeout = map[string]time.Duration{"full": 14 * time.Minute, "smoke": 55 * time.Second}[p.Name]
+		*timeout = map[string]time.Duration{"full": 19 * time.Minute, "smoke": 55 * time.Second}[p.Name]
 	}
 	if *scaleTotal > 0 {
 		p.ScaleTotal = *scaleTotal
@@ -161,6 +162,9 @@ func run() error {
 	s := &bench.Suite{
 		Profile: p, Primary: "garage-web", Launchers: launchers, WorkDir: dir, Exe: exe,
 		Client: bench.ClientOptions{SignPayload: *signPay}, Logf: logf,
+	}
+	if *garageBin != "" && (*clusterRow == "on" || *clusterRow == "auto" && p.Name == "full") {
+		s.ClusterBin, _ = filepath.Abs(*garageBin)
 	}
 	r := s.Run(ctx, bench.DescribeMachine(dir, *command))
 	r.Notes = append(r.Notes, extra...)
