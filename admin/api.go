@@ -73,8 +73,13 @@ type BucketInfo struct {
 	// WebsiteConfig is nil when website access is disabled.
 	WebsiteConfig *WebsiteConfig `json:"websiteConfig"`
 	Keys          []BucketKey    `json:"keys"`
-	Objects       int64          `json:"objects"`
-	Bytes         int64          `json:"bytes"`
+	// ACL summarizes the bucket's S3 ACL when it grants anything beyond
+	// key permissions ("public-read", or its grants); "" when private.
+	ACL string `json:"acl,omitempty"`
+	// Policy is the bucket's S3 policy document; "" when none.
+	Policy  string `json:"policy,omitempty"`
+	Objects int64  `json:"objects"`
+	Bytes   int64  `json:"bytes"`
 }
 
 // WebsiteConfig is how a bucket is served as a website.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/garage-web/garage-web/table/crdt"
 )
@@ -70,6 +71,29 @@ func (a ACL) KeyHas(keyID, perm string) bool {
 		}
 	}
 	return false
+}
+
+// String summarizes the ACL: its canned name when it has one, else its
+// grants ("AllUsers READ, GK… READ_ACP"), "private" when it grants
+// nothing.
+func (a ACL) String() string {
+	if a.Canned != "" {
+		return a.Canned
+	}
+	var parts []string
+	if a.PublicRead {
+		parts = append(parts, "AllUsers READ")
+	}
+	if a.AuthenticatedRead {
+		parts = append(parts, "AuthenticatedUsers READ")
+	}
+	for _, g := range a.Normalize().Grants {
+		parts = append(parts, g.KeyID+" "+g.Permission)
+	}
+	if len(parts) == 0 {
+		return "private"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Normalize sorts the grants and drops duplicates, so that equal ACLs

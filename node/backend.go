@@ -161,6 +161,10 @@ func (b *backend) GetBucket(ctx context.Context, id string) (admin.BucketInfo, e
 		info.WebsiteAccess = true
 		info.WebsiteConfig = websiteInfo(w) // backend_website.go
 	}
+	if a := bk.BucketACL(); !a.IsPrivate() {
+		info.ACL = a.String()
+	}
+	info.Policy = bk.Policy.Value
 	keys, err := b.n.model.KeysOfBucket(ctx, bk.ID)
 	if err != nil {
 		return admin.BucketInfo{}, err

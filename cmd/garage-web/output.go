@@ -166,6 +166,12 @@ func writeBucketInfo(w io.Writer, b admin.BucketInfo) {
 	if b.WebsiteAccess && b.WebsiteConfig != nil {
 		writeRoutingRules(w, b.WebsiteConfig.RoutingRules)
 	}
+	if b.ACL != "" {
+		fmt.Fprintf(w, "\nS3 ACL: %s\n", b.ACL)
+	}
+	if b.Policy != "" {
+		fmt.Fprintf(w, "\nS3 bucket policy:\n%s\n", b.Policy)
+	}
 	if len(b.Keys) == 0 {
 		fmt.Fprintln(w, "\nNo key has access.")
 		return

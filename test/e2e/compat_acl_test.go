@@ -232,6 +232,9 @@ func TestACLBucket(t *testing.T) {
 	if !hasGroupGrant(out.Grants, "AllUsers", types.PermissionRead) || !hasKeyGrant(out.Grants, e.key.ID, types.PermissionFullControl) {
 		t.Fatalf("bucket grants: %+v", out.Grants)
 	}
+	if info := e.cliNode().CLI(t, "bucket", "info", bucket); !strings.Contains(info, "S3 ACL: public-read") {
+		t.Fatalf("bucket info does not show the ACL:\n%s", info)
+	}
 
 	if _, err := e.c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: &bucket, ACL: types.BucketCannedACLPrivate}); err != nil {
 		t.Fatal(err)

@@ -170,6 +170,9 @@ func TestPolicyAWSCLI(t *testing.T) {
 	if out := cli.Must(t, "s3api", "get-bucket-policy-status", "--bucket", "policy-cli"); !strings.Contains(out, `"IsPublic": true`) {
 		t.Fatalf("get-bucket-policy-status: %s", out)
 	}
+	if out := n.CLI(t, "bucket", "info", "policy-cli"); !strings.Contains(out, "S3 bucket policy:") || !strings.Contains(out, "site/*") {
+		t.Fatalf("bucket info does not show the policy:\n%s", out)
+	}
 	e := &sdkEnv{n: n, nodes: []*Node{n}, next: new(atomic.Uint64), ctx: t.Context()}
 	e.wantAnonymous(t, "GET", "/policy-cli/site/index.html", 200, "")
 	e.wantAnonymous(t, "GET", "/policy-cli/hidden.html", 403, "AccessDenied")
