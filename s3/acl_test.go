@@ -10,27 +10,12 @@ import (
 	"github.com/garage-web/garage-web/table/crdt"
 )
 
+// errCode is the S3 error code of err ("" for none).
 func errCode(err error) string {
 	if e, ok := s3err.From(err); ok {
-		var inner *s3err.Error
-		if asS3(err, &inner) {
-			return inner.Code
-		}
 		return e.Code
 	}
 	return ""
-}
-
-func asS3(err error, target **s3err.Error) bool {
-	e, ok := err.(*s3err.Error)
-	if ok {
-		*target = e
-		return true
-	}
-	if u, ok := err.(interface{ Unwrap() error }); ok {
-		return asS3(u.Unwrap(), target)
-	}
-	return false
 }
 
 func TestCannedACL(t *testing.T) {
