@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/garage-web/garage-web/storage"
 	"github.com/garage-web/garage-web/table/crdt"
 )
 
@@ -52,8 +53,16 @@ func TestLocalReadPaths(t *testing.T) {
 	}
 
 	var all []Node
-	for range 3 {
-		n, _ := mustLocal(t, "")
+	for i := range 3 {
+		db, err := storage.OpenDB(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		n, err := NewLocal(fmt.Sprintf("r%d", i), db, discardLog()) // replicas need distinct ids
+		if err != nil {
+			t.Fatal(err)
+		}
 		all = append(all, n)
 	}
 	var tables []*Table[counter]
