@@ -50,11 +50,11 @@ type Monitor struct {
 }
 
 type dirState struct {
-	last      Usage
-	measured  bool
-	failedAt  time.Time // last failed write, zero if none pending
-	lowWater  uint64    // free space measured just after it
-	haveLow   bool
+	last     Usage
+	measured bool
+	failedAt time.Time // last failed write, zero if none pending
+	lowWater uint64    // free space measured just after it
+	haveLow  bool
 }
 
 // Options configure a Monitor; zero values take the defaults.
