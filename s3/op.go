@@ -185,8 +185,6 @@ func route(method string, bucket, key string, q url.Values, h http.Header) Opera
 			return OpUploadPart
 		case has("acl"):
 			return OpPutObjectAcl
-		case has("tagging"):
-			return OpUnsupported
 		case h.Get("X-Amz-Copy-Source") != "":
 			return OpCopyObject
 		}
