@@ -131,6 +131,9 @@ type S3Web struct {
 	// neither uploaded nor fetched within this window, then the NARs no
 	// remaining narinfo references. "720h" (30 days).
 	NixCacheGCOlderThan Duration `toml:"nix_cache_gc_older_than"`
+	// access_log: log one line per web request (msg="web request", at
+	// info level). false leaves only errors and the metrics. true.
+	AccessLog bool `toml:"access_log"`
 	// [s3_web.tls]: automatic HTTPS (see tls.go). Off by default.
 	TLS WebTLS `toml:"tls"`
 }

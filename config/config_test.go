@@ -48,7 +48,7 @@ func TestLoadDefault(t *testing.T) {
 		GCDelay:             Duration(24 * time.Hour),
 		BlockGCDelay:        Duration(10 * time.Minute),
 		S3API:               S3API{APIBindAddr: "127.0.0.1:3900", S3Region: "garage", RootDomain: ".s3.localhost", SigV2: true},
-		S3Web:               S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost", NixCacheGCOlderThan: Duration(720 * time.Hour)},
+		S3Web:               S3Web{BindAddr: "127.0.0.1:3902", RootDomain: ".web.localhost", NixCacheGCOlderThan: Duration(720 * time.Hour), AccessLog: true},
 		Admin:               Admin{APIBindAddr: "127.0.0.1:3903"},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -115,6 +115,7 @@ func TestLoadFile(t *testing.T) {
 		{"public addr given", `rpc_public_addr = "10.0.0.1:3901"`, func(c *Config) bool { return c.RPCPublicAddr == "10.0.0.1:3901" }},
 		{"root domain gets a dot", "[s3_api]\nroot_domain = \"s3.example.com\"", func(c *Config) bool { return c.S3API.RootDomain == ".s3.example.com" }},
 		{"sigv2 off", "[s3_api]\nsigv2 = false", func(c *Config) bool { return !c.S3API.SigV2 }},
+		{"web access log off", "[s3_web]\naccess_log = false", func(c *Config) bool { return !c.S3Web.AccessLog }},
 		{"root domain may be empty", "[s3_web]\nroot_domain = \"\"", func(c *Config) bool { return c.S3Web.RootDomain == "" }},
 		{"nix cache gc", "[s3_web]\nnix_cache_gc_interval = \"24h\"\nnix_cache_gc_older_than = \"2160h\"", func(c *Config) bool {
 			return c.S3Web.NixCacheGCInterval.D() == 24*time.Hour && c.S3Web.NixCacheGCOlderThan.D() == 90*24*time.Hour

@@ -24,7 +24,7 @@ func (n *Node) webHandler() (http.Handler, error) {
 	e := v.(*webEndpoint)
 	e.once.Do(func() {
 		var s *web.Server
-		s, e.err = web.New(web.Config{RootDomain: n.cfg.S3Web.RootDomain}, n.model, n.registry, n.log.With("api", "web"))
+		s, e.err = web.New(web.Config{RootDomain: n.cfg.S3Web.RootDomain, AccessLog: n.cfg.S3Web.AccessLog}, n.model, n.registry, n.log.With("api", "web"))
 		if e.err == nil {
 			e.h = s
 		}

@@ -111,6 +111,9 @@ func (s *Server) observe(r *http.Request, rec *recorder, label string, d time.Du
 			s.narStats.seen(label)
 		}
 	}
+	if !s.cfg.AccessLog {
+		return
+	}
 	s.log.Info("web request",
 		"site", label,
 		"method", r.Method,

@@ -46,6 +46,8 @@ type Config struct {
 	// RootDomain: "<bucket><RootDomain>" hosts name bucket <bucket>
 	// (".web.localhost" for example). Empty: only whole-host bucket names.
 	RootDomain string
+	// AccessLog: write one info line per request ("web request").
+	AccessLog bool
 }
 
 // Server is the web endpoint: an http.Handler. It is safe for concurrent

@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
-	srv, err := New(Config{RootDomain: root}, st, reg, slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, err := New(Config{RootDomain: root, AccessLog: true}, st, reg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,6 +328,22 @@ func TestMetricsAndLog(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("access log lacks %s:\n%s", want, logs)
 		}
+	}
+}
+
+func TestAccessLogOff(t *testing.T) {
+	f := newFixture(t)
+	logs := &bytes.Buffer{}
+	srv, err := New(Config{RootDomain: root}, f.store, prometheus.NewRegistry(), slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = srv
+	if w := f.do("GET", "blog.web.localhost", "/", nil); w.Code != 200 {
+		t.Fatalf("GET / = %d, want 200", w.Code)
+	}
+	if strings.Contains(logs.String(), "web request") {
+		t.Errorf("access log written with AccessLog off:\n%s", logs.String())
 	}
 }
 
