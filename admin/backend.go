@@ -107,6 +107,9 @@ type BucketBackend interface {
 	// DeleteBucket deletes an empty bucket (ErrBucketNotEmpty otherwise)
 	// and its aliases.
 	DeleteBucket(ctx context.Context, id string) error
+	// EmptyBucket deletes up to limit of the bucket's objects and, once
+	// none is left, aborts its multipart uploads.
+	EmptyBucket(ctx context.Context, id string, limit int) (EmptyBucketResult, error)
 	// AllowBucketKey grants the permissions set in p; others are unchanged.
 	AllowBucketKey(ctx context.Context, bucketID, accessKeyID string, p Permissions) error
 	// DenyBucketKey revokes the permissions set in p; others are unchanged.

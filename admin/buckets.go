@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -108,6 +109,40 @@ func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// EmptyBucketResult is the answer of EmptyBucket.
+type EmptyBucketResult struct {
+	// Deleted is how many objects this call deleted.
+	Deleted int `json:"deleted"`
+	// More is true while objects remain: call EmptyBucket again.
+	More bool `json:"more"`
+}
+
+// maxEmptyBatch bounds the objects one EmptyBucket call deletes, so that
+// a call answers within seconds and a client can show progress.
+const maxEmptyBatch = 1000
+
+// POST /v2/EmptyBucket?id=ID[&limit=N]: {"deleted":N,"more":bool}.
+func (s *Server) emptyBucket(w http.ResponseWriter, r *http.Request) error {
+	id, err := queryParam(r, "id")
+	if err != nil {
+		return err
+	}
+	limit := maxEmptyBatch
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxEmptyBatch {
+			return badRequest("limit must be a number from 1 to %d, not %q", maxEmptyBatch, v)
+		}
+		limit = n
+	}
+	res, err := s.backend.EmptyBucket(r.Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

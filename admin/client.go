@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -198,6 +199,17 @@ func (c *Client) UpdateBucket(ctx context.Context, id string, req UpdateBucketRe
 // DeleteBucket calls DeleteBucket.
 func (c *Client) DeleteBucket(ctx context.Context, id string) error {
 	return c.do(ctx, "DeleteBucket", url.Values{"id": {id}}, struct{}{}, nil)
+}
+
+// EmptyBucket calls EmptyBucket: it deletes up to limit objects of the
+// bucket (0: the server's default); call it again while More is true.
+func (c *Client) EmptyBucket(ctx context.Context, id string, limit int) (EmptyBucketResult, error) {
+	q := url.Values{"id": {id}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out EmptyBucketResult
+	return out, c.do(ctx, "EmptyBucket", q, struct{}{}, &out)
 }
 
 // AllowBucketKey calls AllowBucketKey.

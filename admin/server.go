@@ -140,6 +140,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v2/GetBucketInfo", "GetBucketInfo", authAdmin, s.getBucketInfo},
 		{http.MethodPost, "/v2/UpdateBucket", "UpdateBucket", authAdmin, s.updateBucket},
 		{http.MethodPost, "/v2/DeleteBucket", "DeleteBucket", authAdmin, s.deleteBucket},
+		{http.MethodPost, "/v2/EmptyBucket", "EmptyBucket", authAdmin, s.emptyBucket},
 		{http.MethodPost, "/v2/AllowBucketKey", "AllowBucketKey", authAdmin, s.allowBucketKey},
 		{http.MethodPost, "/v2/DenyBucketKey", "DenyBucketKey", authAdmin, s.denyBucketKey},
 

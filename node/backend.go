@@ -182,6 +182,14 @@ func (b *backend) DeleteBucket(ctx context.Context, id string) error {
 	return adminError(b.n.model.DeleteBucket(ctx, id))
 }
 
+func (b *backend) EmptyBucket(ctx context.Context, id string, limit int) (admin.EmptyBucketResult, error) {
+	if _, err := b.n.model.GetBucket(ctx, id); err != nil {
+		return admin.EmptyBucketResult{}, adminError(err)
+	}
+	n, more, err := b.n.model.EmptyBucket(ctx, id, limit)
+	return admin.EmptyBucketResult{Deleted: n, More: more}, adminError(err)
+}
+
 func (b *backend) changePermissions(ctx context.Context, bucketID, keyID string, p admin.Permissions, allow bool) error {
 	k, err := b.n.model.GetKey(ctx, keyID)
 	if err != nil {

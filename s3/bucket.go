@@ -2,9 +2,7 @@ package s3
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -161,7 +159,7 @@ func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, req *reque
 	if len(objs.Objects) > 0 {
 		return s3err.ErrBucketNotEmpty
 	}
-	if err := s.abortAllUploads(r.Context(), req.bucket.ID); err != nil {
+	if err := s.model.AbortAllUploads(r.Context(), req.bucket.ID); err != nil {
 		return err
 	}
 	if err := s.model.DeleteBucket(r.Context(), req.bucket.ID); err != nil {
@@ -169,27 +167,6 @@ func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// abortAllUploads aborts every multipart upload in progress in a bucket.
-func (s *Server) abortAllUploads(ctx context.Context, bucketID string) error {
-	in := model.ListUploadsInput{BucketID: bucketID, MaxUploads: maxListKeys}
-	for {
-		page, err := s.model.ListUploads(ctx, in)
-		if err != nil {
-			return err
-		}
-		for _, u := range page.Uploads {
-			err := s.model.AbortUpload(ctx, bucketID, u.Key, u.Version.UUID)
-			if err != nil && !errors.Is(err, model.ErrNoSuchUpload) {
-				return fmt.Errorf("abort upload %s of %q: %w", u.Version.UUID, u.Key, err)
-			}
-		}
-		if !page.IsTruncated {
-			return nil
-		}
-		in.KeyMarker, in.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
-	}
 }
 
 // configError maps a configuration parser's error to S3's: malformed

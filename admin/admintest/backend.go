@@ -325,6 +325,23 @@ func (b *Backend) DeleteBucket(_ context.Context, id string) error {
 	return nil
 }
 
+// EmptyBucket implements admin.BucketBackend: it deletes up to limit of
+// the objects SetUsage counted.
+func (b *Backend) EmptyBucket(_ context.Context, id string, limit int) (admin.EmptyBucketResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk, ok := b.buckets[id]
+	if !ok {
+		return admin.EmptyBucketResult{}, noBucket(id)
+	}
+	n := min(bk.objects, int64(limit))
+	bk.objects -= n
+	if bk.objects == 0 {
+		bk.bytes = 0
+	}
+	return admin.EmptyBucketResult{Deleted: int(n), More: bk.objects > 0}, nil
+}
+
 // AllowBucketKey implements admin.BucketBackend.
 func (b *Backend) AllowBucketKey(_ context.Context, bucketID, keyID string, p admin.Permissions) error {
 	return b.changePerms(bucketID, keyID, func(cur *admin.Permissions) {

@@ -66,7 +66,7 @@ func commands() []command {
 		{"bucket allow", "BUCKET", 1, "grant --read/--write/--owner on a bucket to --key KEY", setupBucketAllow},
 		{"bucket deny", "BUCKET", 1, "revoke --read/--write/--owner on a bucket from --key KEY", setupBucketDeny},
 		{"bucket website", "BUCKET", 1, "serve a bucket as a website (--allow) or stop (--deny)", setupBucketWebsite},
-		{"bucket delete", "BUCKET", 1, "delete an empty bucket (needs --yes)", setupBucketDelete},
+		{"bucket delete", "BUCKET", 1, "delete a bucket (needs --yes; --force deletes its objects first)", setupBucketDelete},
 		{"bucket alias", "BUCKET NAME", 2, "give a bucket another global name (a custom domain)", setupBucketAlias},
 		{"bucket unalias", "BUCKET NAME", 2, "remove a global name of a bucket", setupBucketUnalias},
 

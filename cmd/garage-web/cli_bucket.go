@@ -65,15 +65,25 @@ func setupBucketInfo(*flag.FlagSet) runFunc {
 
 func setupBucketDelete(fs *flag.FlagSet) runFunc {
 	yes := fs.Bool("yes", false, "confirm the deletion")
+	force := fs.Bool("force", false, "delete the bucket's objects and abort its uploads first")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
 		b, err := findBucket(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
 		if !*yes {
+			what := "delete bucket"
+			if *force {
+				what = "delete bucket and all its objects:"
+			}
 			return &usageError{
-				msg:  fmt.Sprintf("bucket delete: add --yes to delete bucket %s", bucketLabel(b)),
+				msg:  fmt.Sprintf("bucket delete: add --yes to %s %s", what, bucketLabel(b)),
 				help: "garage-web help bucket delete",
+			}
+		}
+		if *force {
+			if err := emptyBucket(ctx, c, cl, b, args[0]); err != nil {
+				return err
 			}
 		}
 		if err := cl.DeleteBucket(ctx, b.ID); err != nil {

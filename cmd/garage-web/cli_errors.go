@@ -31,8 +31,8 @@ func bucketError(err error, name string) error {
 // bucketNotEmpty is the refusal of "bucket delete" on a bucket with
 // objects.
 func bucketNotEmpty(name string, objects int64) error {
-	return fmt.Errorf("bucket %s is not empty (%s); delete them first (aws s3 rm s3://%s --recursive), then run 'garage-web bucket delete %s --yes' again",
-		name, plural(int(objects), "object", "objects"), name, name)
+	return fmt.Errorf("bucket %s is not empty (%s); delete them first or use --force ('garage-web bucket delete %s --force --yes' deletes them too)",
+		name, plural(int(objects), "object", "objects"), name)
 }
 
 // keyError rewords err of a command on the key the user called ref.

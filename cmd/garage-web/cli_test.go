@@ -181,8 +181,32 @@ func TestBucketDeleteNotEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.run(t, "bucket", "delete", "full", "--yes")
-	if r.code != 1 || r.stderr != "garage-web: bucket full is not empty (1 object); delete them first (aws s3 rm s3://full --recursive), then run 'garage-web bucket delete full --yes' again\n" {
+	if r.code != 1 || r.stderr != "garage-web: bucket full is not empty (1 object); delete them first or use --force ('garage-web bucket delete full --force --yes' deletes them too)\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestBucketDeleteForce(t *testing.T) {
+	h := mustHarness(t)
+	h.mustRun(t, "bucket", "create", "full")
+	b, _ := h.backend.ListBuckets(context.Background())
+	if err := h.backend.SetUsage(b[0].ID, 450, 4500); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.run(t, "bucket", "delete", "full", "--force"); r.code != 2 || !strings.Contains(r.stderr, "add --yes to delete bucket and all its objects") {
+		t.Errorf("--force without --yes: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r := h.run(t, "bucket", "delete", "full", "--force", "--yes")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	// 450 objects in batches of emptyBatch (200): the count after each.
+	want := "bucket full: 200 objects deleted\nbucket full: 400 objects deleted\nbucket full: 450 objects deleted\n"
+	if r.stderr != want || !strings.Contains(r.stdout, "Deleted bucket") {
+		t.Errorf("stdout %q, stderr %q; want progress %q", r.stdout, r.stderr, want)
+	}
+	if bs, _ := h.backend.ListBuckets(context.Background()); len(bs) != 0 {
+		t.Errorf("%d buckets left, want 0", len(bs))
 	}
 }
 

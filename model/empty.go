@@ -1,0 +1,100 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// EmptyBucket deletes up to max of the bucket's objects, in key order, and
+// once none is left aborts its multipart uploads. It returns how many
+// objects it deleted and whether objects remain after them (call it again
+// until more is false). Objects written while it runs may remain: the
+// caller deleting the bucket then gets ErrBucketNotEmpty as usual.
+func (m *Model) EmptyBucket(ctx context.Context, bucketID string, max int) (deleted int, more bool, err error) {
+	if max <= 0 {
+		max = 1000
+	}
+	page, err := m.ListObjects(ctx, ListInput{BucketID: bucketID, MaxKeys: max, Summary: true})
+	if err != nil {
+		return 0, false, fmt.Errorf("empty bucket: %w", err)
+	}
+	deleted, err = m.deleteKeys(ctx, bucketID, page.Objects)
+	if err != nil {
+		return deleted, true, fmt.Errorf("empty bucket: %w", err)
+	}
+	if page.IsTruncated {
+		return deleted, true, nil
+	}
+	if err := m.AbortAllUploads(ctx, bucketID); err != nil {
+		return deleted, false, fmt.Errorf("empty bucket: %w", err)
+	}
+	return deleted, false, nil
+}
+
+// emptyParallel is how many deletes EmptyBucket has in flight: each is a
+// quorum read and write, so a batch takes round trips / emptyParallel.
+const emptyParallel = 8
+
+// deleteKeys deletes the listed objects, emptyParallel at a time, and
+// returns how many it deleted before the first error.
+func (m *Model) deleteKeys(ctx context.Context, bucketID string, objs []ListEntry) (int, error) {
+	var (
+		mu      sync.Mutex
+		deleted int
+		first   error
+		wg      sync.WaitGroup
+	)
+	work := make(chan string)
+	for range min(emptyParallel, len(objs)) {
+		wg.Go(func() {
+			for key := range work {
+				err := m.DeleteObject(ctx, bucketID, key)
+				mu.Lock()
+				if err == nil {
+					deleted++
+				} else if first == nil {
+					first = fmt.Errorf("delete %q: %w", key, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, o := range objs {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed || ctx.Err() != nil {
+			break
+		}
+		work <- o.Key
+	}
+	close(work)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return deleted, first
+}
+
+// AbortAllUploads aborts every multipart upload in progress in a bucket.
+func (m *Model) AbortAllUploads(ctx context.Context, bucketID string) error {
+	in := ListUploadsInput{BucketID: bucketID, MaxUploads: 1000}
+	for {
+		page, err := m.ListUploads(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Uploads {
+			err := m.AbortUpload(ctx, bucketID, u.Key, u.Version.UUID)
+			if err != nil && !errors.Is(err, ErrNoSuchUpload) {
+				return fmt.Errorf("abort upload %s of %q: %w", u.Version.UUID, u.Key, err)
+			}
+		}
+		if !page.IsTruncated {
+			return nil
+		}
+		in.KeyMarker, in.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
+	}
+}
