@@ -64,6 +64,8 @@ root_domain = ".s3.localhost"
 [s3_web]
 bind_addr = %q
 root_domain = ".web.localhost"
+# No per-request log line, like the nginx reference (access_log off).
+access_log = false
 
 [admin]
 api_bind_addr = %q
