@@ -225,7 +225,7 @@ func (c *clusterNode) start(ctx context.Context) (stop func(), err error) {
 		WAN:           !isLoopback(host),
 		Log:           c.log.With("part", "membership"),
 		Streams:       gossipStreams{c},
-		Meta:          func() []byte { return layoutMeta(c.layout.Get()) },
+		Meta:          c.layout.Meta,
 	})
 	if err != nil {
 		c.rpcSrv.Close()

@@ -117,7 +117,7 @@ func (c *clusterNode) syncLayouts(ctx context.Context, ml *membership.Membership
 }
 
 func (c *clusterNode) fetchLayoutIfDifferent(ctx context.Context, m membership.Member) {
-	if string(m.Meta) == string(layoutMeta(c.layout.Get())) {
+	if string(m.Meta) == string(c.layout.Meta()) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, layoutSyncTimeout)
