@@ -8,9 +8,9 @@ import (
 )
 
 // Cluster rows of issue 12: the 4 KiB PUT/GET scenario at 16 clients on a
-// 3-node garage-web cluster on this machine (GarageCluster with no added
-// delay: every node's RPC still goes through its pass-through proxy),
-// reported as ClusterName beside the single node. The clients are spread
+// 3-node garage-web cluster on this machine (GarageCluster with Direct
+// RPC: no proxy between the nodes, whose copying would run in the
+// client's process and take its CPU), reported as ClusterName beside the single node. The clients are spread
 // over the three nodes' S3 endpoints. MinIO's distributed mode needs the
 // network namespaces of `make bench-cluster` (it refuses loopback peers)
 // and is not run here.
@@ -36,7 +36,7 @@ func (c namedCluster) Start(ctx context.Context, dir string) (*Target, error) {
 
 // runClusterRows runs the small-object scenario on a 3-node cluster.
 func (s *Suite) runClusterRows(ctx context.Context, pl *Payload) (TargetInfo, []Result) {
-	l := namedCluster{&GarageCluster{Bin: s.ClusterBin, Nodes: 3}}
+	l := namedCluster{&GarageCluster{Bin: s.ClusterBin, Nodes: 3, Direct: true}}
 	info := TargetInfo{Name: l.Name()}
 	dir := filepath.Join(s.WorkDir, "cluster3")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
