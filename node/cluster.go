@@ -93,12 +93,7 @@ func (c *clusterNode) addrOf(id cluster.NodeID) (string, bool) {
 	if ml == nil {
 		return "", false
 	}
-	for _, m := range ml.Members() {
-		if m.ID == id {
-			return m.Addr, m.Addr != ""
-		}
-	}
-	return "", false
+	return ml.Addr(id)
 }
 
 // alive reports whether a node is up as far as gossip knows.

@@ -166,6 +166,23 @@ func (m *Membership) Members() []Member {
 	return out
 }
 
+// Addr returns the advertised RPC address of node id, seen or
+// remembered, without listing every member (the RPC client asks on every
+// call).
+func (m *Membership) Addr(id cluster.NodeID) (string, bool) {
+	if id == m.cfg.ID {
+		a := m.cfg.advertise()
+		return a, a != ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mem, ok := m.members[id]
+	if !ok || mem.Addr == "" {
+		return "", false
+	}
+	return mem.Addr, true
+}
+
 // Alive reports whether node id is up as far as this node knows; this
 // node is always alive.
 func (m *Membership) Alive(id cluster.NodeID) bool {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/garage-web/garage-web/cluster"
 )
 
 // bound is the longest any convergence in these tests may take; with
@@ -44,6 +46,12 @@ func TestThreeMembersSeeEachOther(t *testing.T) {
 			if !ok || !mem.Alive || mem.Addr != b.addr || mem.Zone != b.m.cfg.Zone {
 				t.Errorf("%s sees %s as %+v, want alive at %s in %s", a.id.Short(), b.id.Short(), mem, b.addr, b.m.cfg.Zone)
 			}
+			if addr, ok := a.m.Addr(b.id); !ok || addr != b.addr {
+				t.Errorf("%s: Addr(%s) = %q, %v; want %s", a.id.Short(), b.id.Short(), addr, ok, b.addr)
+			}
+		}
+		if addr, ok := a.m.Addr(cluster.NodeID{0xff}); ok {
+			t.Errorf("%s: Addr of an unknown node = %q, want none", a.id.Short(), addr)
 		}
 	}
 }
