@@ -117,7 +117,7 @@ fuzz:
 	  if ! $(GO) test -list "^$$fn\$$" $$pkg | grep -qx "$$fn"; then \
 	    echo "fuzz target $$fn not found in $$pkg (listed in Makefile FUZZ)"; exit 1; fi; \
 	  echo "== fuzz $$pkg $$fn for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  sh scripts/fuzz-one.sh "$(GO)" $$pkg $$fn $(FUZZTIME); \
 	done; echo "fuzz: $(words $(FUZZ)) target(s) done"
 
 # Benchmarks (bench/, results in docs/benchmarks.md). `bench` runs garage-web,
