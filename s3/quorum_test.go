@@ -1,30 +1,16 @@
 package s3
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3/s3err"
-	"github.com/garage-web/garage-web/storage"
 	"github.com/garage-web/garage-web/table"
-	"github.com/garage-web/garage-web/table/crdt"
 )
 
 func TestQuorumErrorIsServiceUnavailable(t *testing.T) {
@@ -55,55 +41,14 @@ func (p *quorumPlacement) WriteQuorum() int                       { return int(p
 // ServiceUnavailable with a request id, and the object does not exist.
 func TestPutWithoutWriteQuorum(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := storage.OpenDB(filepath.Join(dir, "meta"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := storage.OpenBlockStore(filepath.Join(dir, "data"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs, err := storage.NewRefCounts(db, bs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := table.NewLocal("n0", db, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &quorumPlacement{n: local}
+	p := &quorumPlacement{}
 	p.wq.Store(1)
-	m, err := model.Open(model.Config{}, local, p, bs, refs, crdt.NewClock(nil), &table.LocalLocker{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := m.CreateKey(ctx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket, err := m.CreateBucket(ctx, "bkt", key.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Config{}, m, prometheus.NewRegistry(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := mustTestEnv(t, func(local *table.Local) table.Placement { p.n = local; return p })
 	p.wq.Store(2) // from now on, every write lacks one replica
 
-	body := []byte("hello")
-	req := httptest.NewRequest(http.MethodPut, "http://127.0.0.1/bkt/k", bytes.NewReader(body))
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret}, req, hash, "s3", "garage", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	req := e.signed(t, http.MethodPut, "http://127.0.0.1/bkt/k", []byte("hello"))
 	w := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(w, req)
+	e.h.ServeHTTP(w, req)
 	var doc struct {
 		Code      string
 		RequestID string `xml:"RequestId"`
@@ -117,7 +62,7 @@ func TestPutWithoutWriteQuorum(t *testing.T) {
 	if doc.RequestID == "" || doc.RequestID != w.Header().Get("X-Amz-Request-Id") {
 		t.Fatalf("request id %q in the document, %q in the header", doc.RequestID, w.Header().Get("X-Amz-Request-Id"))
 	}
-	if _, err := m.HeadObject(ctx, bucket.ID, "k"); err == nil {
+	if _, err := e.m.HeadObject(ctx, e.bkt.ID, "k"); err == nil {
 		t.Fatal("the refused object exists")
 	}
 }
