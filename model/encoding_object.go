@@ -217,34 +217,7 @@ var (
 
 // encodeObject is the format-3 encoding of o.
 func encodeObject(o Object) ([]byte, error) {
-	w := objectWire{Bucket: hexID(o.Bucket), Key: o.Key}
-	if len(o.Versions) > 0 {
-		w.Versions = make([]versionWire, len(o.Versions))
-	}
-	for i, v := range o.Versions {
-		vw := versionWire{UUID: hexID(v.UUID), TS: v.TS, State: stateWire(v.State), Multipart: v.Multipart, Tags: v.Tags, ACL: v.ACL}
-		if m := v.Meta; m != nil {
-			vw.Meta = &metaWire{Size: m.Size, ETag: hexID(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
-		}
-		if d := v.Data; d != nil {
-			dw := &dataWire{DeleteMarker: d.DeleteMarker, Inline: d.Inline}
-			if len(d.Parts) > 0 {
-				dw.Parts = make([]partWire, len(d.Parts))
-			}
-			for j, p := range d.Parts {
-				pw := partWire{Number: p.Number, DataID: hexID(p.DataID), Size: p.Size, ETag: hexID(p.ETag), Checksums: p.Checksums}
-				if len(p.Blocks) > 0 {
-					pw.Blocks = make([]blockWire, len(p.Blocks))
-				}
-				for k, b := range p.Blocks {
-					pw.Blocks[k] = blockWire{Hash: b.Hash, Size: b.Size}
-				}
-				dw.Parts[j] = pw
-			}
-			vw.Data = dw
-		}
-		w.Versions[i] = vw
-	}
+	w := objectWire{Bucket: hexID(o.Bucket), Key: o.Key, Versions: convertAll(o.Versions, versionToWire)}
 	b, err := cborEnc.Marshal(w)
 	if err != nil {
 		return nil, err
@@ -260,35 +233,55 @@ func decodeObject(b []byte) (Object, error) {
 	if err := cborDec.Unmarshal(b, &w); err != nil {
 		return Object{}, err
 	}
-	o := Object{Bucket: string(w.Bucket), Key: w.Key}
-	if len(w.Versions) > 0 {
-		o.Versions = make([]ObjectVersion, len(w.Versions))
+	return Object{Bucket: string(w.Bucket), Key: w.Key, Versions: convertAll(w.Versions, versionFromWire)}, nil
+}
+
+// convertAll is f applied to each element of in, nil when in is empty
+// (an omitted list decodes as nil, so both directions agree).
+func convertAll[T, U any](in []T, f func(T) U) []U {
+	if len(in) == 0 {
+		return nil
 	}
-	for i, vw := range w.Versions {
-		v := ObjectVersion{UUID: string(vw.UUID), TS: vw.TS, State: string(vw.State), Multipart: vw.Multipart, Tags: vw.Tags, ACL: vw.ACL}
-		if m := vw.Meta; m != nil {
-			v.Meta = &ObjectMeta{Size: m.Size, ETag: string(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
-		}
-		if dw := vw.Data; dw != nil {
-			d := &ObjectData{DeleteMarker: dw.DeleteMarker, Inline: dw.Inline}
-			if len(dw.Parts) > 0 {
-				d.Parts = make([]PartRef, len(dw.Parts))
-			}
-			for j, pw := range dw.Parts {
-				p := PartRef{Number: pw.Number, DataID: string(pw.DataID), Size: pw.Size, ETag: string(pw.ETag), Checksums: pw.Checksums}
-				if len(pw.Blocks) > 0 {
-					p.Blocks = make([]BlockPtr, len(pw.Blocks))
-				}
-				for k, bw := range pw.Blocks {
-					p.Blocks[k] = BlockPtr{Hash: bw.Hash, Size: bw.Size}
-				}
-				d.Parts[j] = p
-			}
-			v.Data = d
-		}
-		o.Versions[i] = v
+	out := make([]U, len(in))
+	for i, x := range in {
+		out[i] = f(x)
 	}
-	return o, nil
+	return out
+}
+
+// The pairs below convert each level of an Object to its wire form and
+// back; every field is copied as it is, ids through hexID.
+
+func versionToWire(v ObjectVersion) versionWire {
+	w := versionWire{UUID: hexID(v.UUID), TS: v.TS, State: stateWire(v.State), Multipart: v.Multipart, Tags: v.Tags, ACL: v.ACL}
+	if m := v.Meta; m != nil {
+		w.Meta = &metaWire{Size: m.Size, ETag: hexID(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
+	}
+	if d := v.Data; d != nil {
+		w.Data = &dataWire{DeleteMarker: d.DeleteMarker, Inline: d.Inline, Parts: convertAll(d.Parts, partToWire)}
+	}
+	return w
+}
+
+func versionFromWire(w versionWire) ObjectVersion {
+	v := ObjectVersion{UUID: string(w.UUID), TS: w.TS, State: string(w.State), Multipart: w.Multipart, Tags: w.Tags, ACL: w.ACL}
+	if m := w.Meta; m != nil {
+		v.Meta = &ObjectMeta{Size: m.Size, ETag: string(m.ETag), Headers: m.Headers, Checksums: m.Checksums, ChecksumType: m.ChecksumType}
+	}
+	if d := w.Data; d != nil {
+		v.Data = &ObjectData{DeleteMarker: d.DeleteMarker, Inline: d.Inline, Parts: convertAll(d.Parts, partFromWire)}
+	}
+	return v
+}
+
+func partToWire(p PartRef) partWire {
+	return partWire{Number: p.Number, DataID: hexID(p.DataID), Size: p.Size, ETag: hexID(p.ETag), Checksums: p.Checksums,
+		Blocks: convertAll(p.Blocks, func(b BlockPtr) blockWire { return blockWire{Hash: b.Hash, Size: b.Size} })}
+}
+
+func partFromWire(w partWire) PartRef {
+	return PartRef{Number: w.Number, DataID: string(w.DataID), Size: w.Size, ETag: string(w.ETag), Checksums: w.Checksums,
+		Blocks: convertAll(w.Blocks, func(b blockWire) BlockPtr { return BlockPtr{Hash: b.Hash, Size: b.Size} })}
 }
 
 // lightObjectWire is the part of a format-3 object a listing reads (see
