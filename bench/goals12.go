@@ -17,6 +17,9 @@ const NginxName = "nginx"
 // ClusterName is the 3-node garage-web cluster in reports.
 const ClusterName = "garage-web 3 nodes"
 
+// MinioClusterName is MinIO distributed, 3 nodes, in reports.
+const MinioClusterName = "MinIO 3 nodes"
+
 // Goals12 evaluates the targets of issue 12 on the report.
 func (r *Report) Goals12() []Goal {
 	var goals []Goal
@@ -137,10 +140,64 @@ func (r *Report) Goals12() []Goal {
 			g.Met = yesNo(f >= 0.5)
 		} else if ok1 && c.Unavailable != "" {
 			g.Got = "unavailable: " + short(c.Unavailable)
+		} else if e := r.targetError(ClusterName); e != "" {
+			g.Got = "failed: " + short(e)
 		}
 		add(g)
 	}
+	for _, op := range []string{"PUT", "GET"} {
+		add(r.clusterVsMinio("4KiB-c16 " + op))
+	}
 	return goals
+}
+
+// clusterVsMinio compares the 3-node garage-web cluster with MinIO
+// distributed on figure key: informational, issue 12 sets no ratio.
+func (r *Report) clusterVsMinio(key string) Goal {
+	size, op, _ := strings.Cut(key, " ")
+	size, clients, _ := strings.Cut(size, "-c")
+	g := Goal{Name: fmt.Sprintf("3-node vs MinIO distributed, %s %s at %s clients", strings.Replace(size, "KiB", " KiB", 1), op, clients),
+		Want: "none (informational): " + ClusterName + " / " + MinioClusterName, Met: "n/a"}
+	c, ok1 := r.find(ClusterName, key)
+	m, ok2 := r.find(MinioClusterName, key)
+	switch {
+	case ok1 && ok2 && c.Unavailable == "" && m.Unavailable == "" && m.OpsPerSec > 0:
+		g.Got = fmt.Sprintf("%.2fx (%s vs %s ops/s)", c.OpsPerSec/m.OpsPerSec, fmtRate(c.OpsPerSec), fmtRate(m.OpsPerSec))
+		g.Met = "info"
+	case r.notRun(MinioClusterName) != "":
+		g.Got = MinioClusterName + " not run: " + short(r.notRun(MinioClusterName))
+	case r.targetError(MinioClusterName) != "":
+		g.Got = MinioClusterName + " failed: " + short(r.targetError(MinioClusterName))
+	case ok2 && m.Unavailable != "":
+		g.Got = MinioClusterName + " unavailable: " + short(m.Unavailable)
+	case !ok1:
+		g.Got = ClusterName + " not measured"
+	case c.Unavailable != "":
+		g.Got = ClusterName + " unavailable: " + short(c.Unavailable)
+	default:
+		g.Got = MinioClusterName + " not measured"
+	}
+	return g
+}
+
+// notRun is why target was left out of the run ("" if it was not).
+func (r *Report) notRun(target string) string {
+	for _, n := range r.NotRun {
+		if n.Name == target {
+			return n.Reason
+		}
+	}
+	return ""
+}
+
+// targetError is the error target stopped with ("" if none).
+func (r *Report) targetError(target string) string {
+	for _, t := range r.Targets {
+		if t.Name == target {
+			return t.Error
+		}
+	}
+	return ""
 }
 
 // scenarioWith returns the primary's first scenario whose figure key ends

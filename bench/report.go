@@ -31,6 +31,12 @@ type TargetInfo struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// NotRun is a target left out of a run, and why.
+type NotRun struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
 // Report is the outcome of a suite run.
 type Report struct {
 	Profile    string       `json:"profile"`
@@ -41,6 +47,8 @@ type Report struct {
 	References []Reference  `json:"references"`
 	Results    []Result     `json:"results"`
 	Elapsed    string       `json:"elapsed"`
+	// NotRun lists targets left out of the run, with why.
+	NotRun []NotRun `json:"not_run,omitempty"`
 	// SkipGoals leaves the issue-5 goal table out of the Markdown.
 	SkipGoals bool `json:"-"`
 }
@@ -120,7 +128,10 @@ func (r *Report) Markdown(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "- %s\n", n)
 	}
-	if len(r.Notes) > 0 {
+	for _, n := range r.NotRun {
+		fmt.Fprintf(b, "- %s not run: %s\n", n.Name, n.Reason)
+	}
+	if len(r.Notes)+len(r.NotRun) > 0 {
 		b.WriteString("\n")
 	}
 	if !r.SkipGoals {

@@ -144,8 +144,13 @@ type Suite struct {
 	// ClusterBin, if set, is the garage-web binary of the 3-node cluster
 	// rows (cluster_rows.go), run after the other targets.
 	ClusterBin string
-	Client     ClientOptions
-	Logf       func(format string, args ...any)
+	// MinioCluster, if set, is MinIO distributed's cluster of the same
+	// rows, run after garage-web's (cluster_rows.go).
+	MinioCluster *MinioCluster
+	// NotRun lists targets left out of the run, with why, for the report.
+	NotRun []NotRun
+	Client ClientOptions
+	Logf   func(format string, args ...any)
 }
 
 func (s *Suite) logf(format string, args ...any) {
@@ -191,55 +196,23 @@ func (s *Suite) Run(ctx context.Context, m Machine) *Report {
 		r.Results = append(r.Results, s.runFileServer(ctx, web)...)
 		r.Results = append(r.Results, s.runNginx(ctx, web)...)
 	}
-	if s.ClusterBin != "" && ctx.Err() == nil {
-		info, results := s.runClusterRows(ctx, pl)
-		r.Targets = append(r.Targets, info)
-		r.Results = append(r.Results, results...)
-	}
+	s.runClusters(ctx, pl, r)
 	r.Elapsed = time.Since(start).Round(time.Second).String()
 	return r
 }
 
-func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web) (TargetInfo, []Result) {
-	info := TargetInfo{Name: l.Name()}
-	dir := filepath.Join(s.WorkDir, l.Name())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		info.Error = err.Error()
-		return info, nil
-	}
-	// The dir is left in place: removing hundreds of thousands of files
-	// takes long; the caller removes WorkDir after the run.
-	s.logf("== %s: starting", l.Name())
-	t, err := l.Start(ctx, dir)
-	defer func() {
-		if err := l.Stop(); err != nil {
-			s.logf("%s: stop: %v", l.Name(), err)
-		}
-	}()
-	if err != nil {
-		info.Error = "start: " + err.Error()
-		s.logf("%s", info.Error)
-		return info, nil
-	}
-	sampler := NewSampler(t.PIDs, 100*time.Millisecond)
-	defer sampler.Close()
-	// Let the server settle before reading its idle memory.
-	select {
-	case <-ctx.Done():
-	case <-time.After(2 * time.Second):
-	}
-	idle := sampler.Status()
-	info.IdleRSS, info.IdleAnon = idle.RSS, idle.Anon
-	co := s.Client
+func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web) (info TargetInfo, results []Result) {
+	info = TargetInfo{Name: l.Name()}
+	maxClients := 0
 	for _, c := range s.Profile.Clients {
-		co.MaxConns = max(co.MaxConns, c)
+		maxClients = max(maxClients, c)
 	}
-	env := &Env{Target: t, Clients: NewClients(t, co), Bucket: BenchBucket, Sampler: sampler, Logf: s.logf}
-	var results []Result
-	if err := EnsureBucket(ctx, env, BenchBucket); err != nil {
-		info.Error = err.Error()
+	st := s.startTarget(ctx, l, l.Name(), maxClients, &info)
+	if st == nil {
 		return info, nil
 	}
+	defer st.close(&info)
+	env, t, sampler := st.env, st.env.Target, st.sampler
 	for _, sc := range s.Profile.Scenarios(pl) {
 		if ctx.Err() != nil {
 			break
@@ -252,9 +225,7 @@ func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web)
 		if err != nil {
 			rs = append(rs, Result{Target: t.Name, Scenario: sc.Name(), Op: "run", Unavailable: err.Error()})
 		}
-		for _, x := range rs {
-			s.logf("  %-22s %-20s %9s ops/s %8s MiB/s p50 %8s p99 %8s %s%s", x.Scenario, x.Op, fmtRate(x.OpsPerSec), fmtMiB(x.MiBPerSec), fmtDur(x.P50), fmtDur(x.P99), short(x.Unavailable), short(x.Note))
-		}
+		s.logResults(rs)
 		s.logf("  (%s took %s)", sc.Name(), time.Since(t0).Round(100*time.Millisecond))
 		results = append(results, rs...)
 	}
@@ -271,7 +242,6 @@ func (s *Suite) runTarget(ctx context.Context, l Launcher, pl *Payload, web Web)
 			s.logf("  %-22s %-20s %9s req/s %s", x.Scenario, x.Op, fmtRate(x.OpsPerSec), short(x.Unavailable))
 		}
 	}
-	info.HWM = sampler.HWM()
 	return info, results
 }
 

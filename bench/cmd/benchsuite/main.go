@@ -11,6 +11,13 @@
 // `benchsuite cluster` is `make bench-cluster`: the latency of one client
 // against geo-distributed clusters (nodes behind delaying proxies).
 // `benchsuite render FILE.json` prints the Markdown of a saved JSON report.
+// `benchsuite install-minio` installs MinIO if missing (`make bench` runs
+// it before entering the network namespace, which has no route out).
+//
+// MinIO distributed (the "MinIO 3 nodes" cluster rows) needs -minio-ip, an
+// address of a network namespace of the run's own: `make bench` runs the
+// whole suite through bench/cluster-netns.sh when root, which adds it, or,
+// when it cannot make the namespace, adds -netns-unavailable with why.
 // Subcommands used by the suite itself: `memserver -addr A` (the ceiling)
 // and `fileserver -addr A -dir D` (http.FileServer).
 package main
@@ -42,6 +49,12 @@ func main() {
 		case "cluster":
 			if err := runCluster(os.Args[2:]); err != nil {
 				fmt.Fprintln(os.Stderr, "benchsuite cluster:", err)
+				os.Exit(1)
+			}
+			return
+		case "install-minio":
+			if err := installMinio(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "benchsuite install-minio:", err)
 				os.Exit(1)
 			}
 			return
@@ -81,6 +94,10 @@ func run() error {
 		signPay    = flag.Bool("sign-payload", false, "hash bodies for SigV4 instead of UNSIGNED-PAYLOAD")
 		command    = flag.String("command", "", "command to print in the report (default: this command line)")
 		clusterRow = flag.String("cluster-rows", "auto", "run the 3-node garage-web cluster rows: on, off, or auto (on in the full profile)")
+		minioClus  = flag.String("minio-cluster", "auto", "run MinIO distributed's 3-node cluster rows: on, off, or auto (with the garage-web cluster rows); needs -minio-ip")
+		minioIP    = flag.String("minio-ip", "", "address of a network namespace of this run's own for MinIO distributed's nodes (bench/cluster-netns.sh adds it)")
+		noNetns    = flag.String("netns-unavailable", "", "why the run has no network namespace (bench/cluster-netns.sh -fallback adds it); reported as why MinIO distributed did not run")
+		only       = flag.String("only", "", "cluster-rows: run only the cluster rows (no single-node targets, references or web endpoint)")
 		strict     = flag.Bool("strict", false, "exit 1 if a target did not start or an S3 figure failed (for CI)")
 		extra      notes
 	)
@@ -112,6 +129,14 @@ func run() error {
 	if *phase > 0 {
 		p.Phase = *phase
 	}
+	switch *only {
+	case "":
+	case "cluster-rows":
+		*ceiling, *useMinio, *clusterRow = false, false, "on"
+		p.RefSize, p.WebDuration = 0, 0
+	default:
+		return fmt.Errorf("unknown -only %q (cluster-rows)", *only)
+	}
 	if *command == "" {
 		*command = strings.Join(append([]string{"benchsuite"}, os.Args[1:]...), " ")
 	}
@@ -124,25 +149,27 @@ func run() error {
 		return err
 	}
 	var launchers []bench.Launcher
+	var minioPath string
 	if *ceiling {
 		launchers = append(launchers, &bench.Ceiling{Exe: exe})
 	}
+	var garageAbs string
 	if *garageBin != "" {
-		abs, err := filepath.Abs(*garageBin)
-		if err != nil {
+		if garageAbs, err = filepath.Abs(*garageBin); err != nil {
 			return err
 		}
-		if _, err := os.Stat(abs); err != nil {
+		if _, err := os.Stat(garageAbs); err != nil {
 			return fmt.Errorf("garage-web binary: %w (run `make build` first)", err)
 		}
-		launchers = append(launchers, &bench.Garage{Bin: abs})
+		if *only == "" {
+			launchers = append(launchers, &bench.Garage{Bin: garageAbs})
+		}
 	}
 	if *useMinio {
-		bin, err := ensureMinio(*minioBin, logf)
-		if err != nil {
+		if minioPath, err = ensureMinio(*minioBin, logf); err != nil {
 			return err
 		}
-		launchers = append(launchers, &bench.Minio{Bin: bin})
+		launchers = append(launchers, &bench.Minio{Bin: minioPath})
 	}
 
 	dir := *workDir
@@ -163,8 +190,12 @@ func run() error {
 		Profile: p, Primary: "garage-web", Launchers: launchers, WorkDir: dir, Exe: exe,
 		Client: bench.ClientOptions{SignPayload: *signPay}, Logf: logf,
 	}
-	if *garageBin != "" && (*clusterRow == "on" || *clusterRow == "auto" && p.Name == "full") {
-		s.ClusterBin, _ = filepath.Abs(*garageBin)
+	clusterRows := *clusterRow == "on" || *clusterRow == "auto" && p.Name == "full"
+	if garageAbs != "" && clusterRows {
+		s.ClusterBin = garageAbs
+	}
+	if *minioClus == "on" || *minioClus == "auto" && clusterRows {
+		s.MinioCluster, s.NotRun = minioClusterRows(minioPath, *minioBin, *minioIP, *noNetns)
 	}
 	r := s.Run(ctx, bench.DescribeMachine(dir, *command))
 	r.Notes = append(r.Notes, extra...)
@@ -233,6 +264,40 @@ func profileNotes(p bench.Profile, signed bool) []string {
 			p.ScaleTotal, bench.SizeName(p.ScaleSize), p.ScaleEvery, p.ScaleClients, p.ScaleStep, p.ScaleMaxTime))
 	}
 	return n
+}
+
+// minioClusterRows is MinIO distributed's cluster of the cluster rows, or
+// why it cannot run. bin is the MinIO binary if already found.
+func minioClusterRows(bin, flagBin, ip, noNetns string) (*bench.MinioCluster, []bench.NotRun) {
+	why := func(reason string) []bench.NotRun {
+		return []bench.NotRun{{Name: bench.MinioClusterName, Reason: reason}}
+	}
+	if ip == "" {
+		if noNetns == "" {
+			noNetns = "no -minio-ip (run through bench/cluster-netns.sh, as root)"
+		}
+		return nil, why(noNetns + "; MinIO distributed refuses loopback peers in a container and needs an address of a network namespace of the run's own")
+	}
+	if bin == "" {
+		var err error
+		if bin, err = findMinio(flagBin); err != nil {
+			return nil, why(fmt.Sprintf("%v (`benchsuite install-minio` installs it)", err))
+		}
+	}
+	return bench.NewMinioClusterRows(bin, ip), nil
+}
+
+// installMinio is `benchsuite install-minio`: ensureMinio, then the path.
+func installMinio(args []string) error {
+	fs := flag.NewFlagSet("install-minio", flag.ExitOnError)
+	bin := fs.String("minio-bin", "", "MinIO binary (default $(go env GOPATH)/bin/minio)")
+	fs.Parse(args)
+	p, err := ensureMinio(*bin, func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
+	if err != nil {
+		return err
+	}
+	fmt.Println(p)
+	return nil
 }
 
 // ensureMinio returns the MinIO binary, installing it with go install when
