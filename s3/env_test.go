@@ -85,7 +85,16 @@ func mustTestEnv(tb testing.TB, placement func(local *table.Local) table.Placeme
 // unsigned payload, as the benchmark client sends them.
 func (e *testEnv) signed(tb testing.TB, method, url string, body []byte) *http.Request {
 	tb.Helper()
+	return e.signedWith(tb, method, url, body, nil)
+}
+
+// signedWith is signed with extra headers, set before signing.
+func (e *testEnv) signedWith(tb testing.TB, method, url string, body []byte, h http.Header) *http.Request {
+	tb.Helper()
 	req := httptest.NewRequest(method, url, bytes.NewReader(body))
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
 	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	creds := aws.Credentials{AccessKeyID: e.key.ID, SecretAccessKey: e.key.Secret}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, "UNSIGNED-PAYLOAD", "s3", "garage", time.Now()); err != nil {

@@ -26,7 +26,8 @@ import (
 //
 // Tags are validated as AWS does: at most 10 per object and 50 per bucket,
 // keys of 1 to 128 and values of at most 256 UTF-16 code units, no key
-// twice, no "aws:" prefix (InvalidTag); a body that is not a Tagging
+// twice, no "aws:" prefix, only letters, numbers, spaces and + - = . _ :
+// / @ (tagCharsOK) (InvalidTag); a body that is not a Tagging
 // document is MalformedXML, a wrong Content-MD5 BadDigest. Tag sets are
 // stored in canonical URL-query form, sorted by key.
 
@@ -66,6 +67,10 @@ func checkTag(k, v string) error {
 		return s3err.WithMessage(s3err.ErrInvalidTag, "The TagValue you have provided is invalid: at most %d characters.", maxTagValueLen)
 	case strings.HasPrefix(strings.ToLower(k), "aws:"):
 		return s3err.WithMessage(s3err.ErrInvalidTag, "Your TagKey cannot be prefixed with aws: (%q).", k)
+	case !tagCharsOK(k):
+		return s3err.WithMessage(s3err.ErrInvalidTag, "The TagKey you have provided is invalid: %q has a character other than letters, numbers, spaces and + - = . _ : / @.", k)
+	case !tagCharsOK(v):
+		return s3err.WithMessage(s3err.ErrInvalidTag, "The TagValue you have provided is invalid: %q has a character other than letters, numbers, spaces and + - = . _ : / @.", v)
 	}
 	return nil
 }
