@@ -86,7 +86,7 @@ func TestObjectTaggingOnWrite(t *testing.T) {
 		}
 	})
 	t.Run("InvalidTagsRefused", func(t *testing.T) {
-		for _, tg := range []string{"a=1&a=2", "k1=1&k2=2&k3=3&k4=4&k5=5&k6=6&k7=7&k8=8&k9=9&k10=10&k11=11", "=empty-key"} {
+		for _, tg := range []string{"a=1&a=2", "k1=1&k2=2&k3=3&k4=4&k5=5&k6=6&k7=7&k8=8&k9=9&k10=10&k11=11", "=empty-key", "k=a%3Bb", "a%2Ab=v"} {
 			_, err := e.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("bad"), Body: bytes.NewReader([]byte("x")), Tagging: aws.String(tg)})
 			wantAPIErr(t, err, "InvalidTag", 400)
 			e.wantNoObject(t, bucket, "bad")
@@ -176,7 +176,7 @@ func TestObjectTaggingChange(t *testing.T) {
 		for i := 0; i < 11; i++ {
 			eleven = append(eleven, fmt.Sprintf("k%d", i), "v")
 		}
-		emoji := strings.Repeat("😀", 65) // 130 UTF-16 code units, 65 runes
+		astral := strings.Repeat("𠀀", 65) // a CJK letter outside the BMP: 130 UTF-16 code units, 65 runes
 		for name, tg := range map[string]*types.Tagging{
 			"eleven tags":     tagSet(eleven...),
 			"duplicate key":   tagSet("a", "1", "a", "2"),
@@ -184,7 +184,10 @@ func TestObjectTaggingChange(t *testing.T) {
 			"key too long":    tagSet(strings.Repeat("k", 129), "v"),
 			"value too long":  tagSet("k", strings.Repeat("v", 257)),
 			"empty key":       tagSet("", "v"),
-			"UTF-16 key long": tagSet(emoji, "v"),
+			"UTF-16 key long": tagSet(astral, "v"),
+			"key character":   tagSet("a;b", "v"),
+			"value character": tagSet("k", "tab\there"),
+			"symbol key":      tagSet("😀", "v"),
 		} {
 			_, err := e.c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: aws.String("k"), Tagging: tg})
 			if err == nil {
@@ -195,7 +198,7 @@ func TestObjectTaggingChange(t *testing.T) {
 		// At the limits: accepted.
 		ten := eleven[:20]
 		if _, err := e.c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: aws.String("k"),
-			Tagging: tagSet(append(ten[:18:18], strings.Repeat("😀", 64), strings.Repeat("v", 256))...)}); err != nil {
+			Tagging: tagSet(append(ten[:18:18], strings.Repeat("𠀀", 64), strings.Repeat("v", 256))...)}); err != nil {
 			t.Fatalf("10 tags, 128-unit key, 256-unit value: %v", err)
 		}
 		if got := e.tags(t, bucket, "k"); len(got) != 10 || got["fresh"] != "" {
@@ -315,6 +318,17 @@ func TestBucketTagging(t *testing.T) {
 	}
 	_, err = e.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &bucket, Tagging: tagSet("aws:x", "v")})
 	wantAPIErr(t, err, "InvalidTag", 400)
+	_, err = e.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &bucket, Tagging: tagSet("k", "a,b")})
+	wantAPIErr(t, err, "InvalidTag", 400)
+	// Every character AWS allows: Unicode letters and numbers, spaces and + - = . _ : / @.
+	allowed := tagSet("Équipe Süd", "日本 ٣ /a/b@c:d+e=f.g_h-i")
+	if _, err := e.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &bucket, Tagging: allowed}); err != nil {
+		t.Fatalf("allowed characters: %v", err)
+	}
+	if out, err := e.c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &bucket}); err != nil || len(out.TagSet) != 1 ||
+		aws.ToString(out.TagSet[0].Key) != "Équipe Süd" || aws.ToString(out.TagSet[0].Value) != "日本 ٣ /a/b@c:d+e=f.g_h-i" {
+		t.Fatalf("allowed characters read back: %+v, %v", out, err)
+	}
 	if _, err := e.c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: &bucket}); err != nil {
 		t.Fatal(err)
 	}
