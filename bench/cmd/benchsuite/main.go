@@ -133,7 +133,8 @@ func run() error {
 	case "":
 	case "cluster-rows":
 		*ceiling, *useMinio, *clusterRow = false, false, "on"
-		p.RefSize, p.WebDuration = 0, 0
+		p.RefSize, p.WebDuration, p.ScaleTotal = 0, 0, 0
+		extra = append(extra, "only the cluster rows (-only cluster-rows): the single-node figures, references and web endpoint were not measured.")
 	default:
 		return fmt.Errorf("unknown -only %q (cluster-rows)", *only)
 	}
