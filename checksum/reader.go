@@ -27,6 +27,8 @@ type Reader struct {
 	trailer string    // header name of a trailing checksum, "" if none
 	trailFn func() http.Header
 
+	q *hashQueue // nil until the body passes asyncAfter bytes (pipeline.go)
+
 	md5Sum []byte
 	sum    []byte
 	done   bool
@@ -143,16 +145,39 @@ func (r *Reader) Read(p []byte) (int, error) {
 	}
 	n, err := r.src.Read(p)
 	r.size += int64(n)
-	r.md5.Write(p[:n])
-	if r.h != nil {
-		r.h.Write(p[:n])
-	}
+	r.hash(p[:n])
 	if err == io.EOF {
+		if r.q != nil {
+			r.q.wait()
+		}
 		r.done = true
 		r.err = r.finish()
 		err = r.err
 	}
 	return n, err
+}
+
+// hash adds p to the sums: in the calling goroutine for the first
+// asyncAfter bytes, then through the hashing goroutine (pipeline.go).
+func (r *Reader) hash(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if r.q == nil && r.size > asyncAfter {
+		if r.h != nil {
+			r.q = newHashQueue(r.md5, r.h)
+		} else {
+			r.q = newHashQueue(r.md5)
+		}
+	}
+	if r.q != nil {
+		r.q.add(p)
+		return
+	}
+	r.md5.Write(p)
+	if r.h != nil {
+		r.h.Write(p)
+	}
 }
 
 // finish computes the sums and compares them with the declared values.
