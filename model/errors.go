@@ -30,4 +30,7 @@ var (
 	ErrEntityTooSmall    = errors.New("part too small")
 	ErrIncompleteBody    = errors.New("body shorter than announced")
 	ErrNameInUse         = errors.New("name already in use")
+	// ErrKeyNameInUse: another live key has the name (the *Unique key
+	// writes of key_names.go).
+	ErrKeyNameInUse = errors.New("key name already in use")
 )

@@ -9,6 +9,7 @@ import (
 // table.Locker while they read at quorum and write:
 //
 //   - "bucket-name/"+name: creating a bucket under a global name;
+//   - "key-name/"+name: giving a key a name no other key has (key_names.go);
 //   - "object/"+bucket+"/"+key: conditional writes (If-Match,
 //     If-None-Match) of the key, and completing or aborting its multipart
 //     uploads. Parts commit without the lock (see PutPart).
