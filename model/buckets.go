@@ -90,7 +90,7 @@ func (m *Model) GetBucket(ctx context.Context, id string) (Bucket, error) {
 // ResolveBucket returns the bucket whose global name is name. It may be up
 // to metaCacheTTL old when the bucket was changed on another node.
 func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) {
-	if b, ok := m.bucketCache.get(name, time.Now()); ok {
+	if b, ok := m.cachedBucket(ctx, name); ok {
 		return b, nil
 	}
 	return m.ResolveBucketFresh(ctx, name)
@@ -99,18 +99,22 @@ func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) 
 // ResolveBucketFresh resolves name at quorum, bypassing the cache (and
 // refreshing it): for callers whose cached answer refused a request.
 func (m *Model) ResolveBucketFresh(ctx context.Context, name string) (Bucket, error) {
-	now := time.Now()
+	now, gen := time.Now(), m.bucketCache.generation()
 	a, ok, err := m.aliases.Get(ctx, nil, []byte(name))
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket alias: %w", err)
 	}
 	m.clock.Observe(a.Bucket.TS)
 	if !ok || a.IsTombstone() {
+		m.bucketCache.drop(name, gen)
 		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
 	}
 	b, err := m.GetBucket(ctx, a.Bucket.Value)
-	if err == nil {
-		m.bucketCache.put(name, b, now)
+	switch {
+	case err == nil:
+		m.bucketCache.put(name, b, now, gen)
+	case errors.Is(err, ErrNoSuchBucket):
+		m.bucketCache.drop(name, gen)
 	}
 	return b, err
 }

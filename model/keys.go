@@ -54,7 +54,13 @@ func (m *Model) ImportKey(ctx context.Context, id, secret, name string) (Key, er
 // GetKey returns the live key with id. It may be up to metaCacheTTL old
 // when the key was changed on another node.
 func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
-	if k, ok := m.keyCache.get(id, time.Now()); ok {
+	if k, ok, refresh := m.keyCache.get(id, time.Now()); ok {
+		if refresh {
+			refreshInBackground(ctx, &m.keyCache, id, func(ctx context.Context) error {
+				_, err := m.GetKeyFresh(ctx, id)
+				return err
+			})
+		}
 		return k, nil
 	}
 	return m.GetKeyFresh(ctx, id)
@@ -64,16 +70,17 @@ func (m *Model) GetKey(ctx context.Context, id string) (Key, error) {
 // it). Callers use it when a cached key refuses something: a grant made
 // through another node may be less than metaCacheTTL old.
 func (m *Model) GetKeyFresh(ctx context.Context, id string) (Key, error) {
-	now := time.Now()
+	now, gen := time.Now(), m.keyCache.generation()
 	k, ok, err := m.keys.Get(ctx, nil, []byte(id))
 	if err != nil {
 		return Key{}, fmt.Errorf("read key: %w", err)
 	}
 	m.clock.Observe(k.maxTS())
 	if !ok || k.IsTombstone() {
+		m.keyCache.drop(id, gen)
 		return Key{}, fmt.Errorf("key %s: %w", id, ErrNoSuchAccessKey)
 	}
-	m.keyCache.put(id, k, now)
+	m.keyCache.put(id, k, now, gen)
 	return k, nil
 }
 

@@ -393,15 +393,3 @@ func TestCachesSeeLocalWritesAtOnce(t *testing.T) {
 		t.Fatal("deleted key still found")
 	}
 }
-
-func TestTTLCacheExpires(t *testing.T) {
-	var c ttlCache[int]
-	t0 := time.Now()
-	c.put("a", 1, t0)
-	if v, ok := c.get("a", t0.Add(metaCacheTTL/2)); !ok || v != 1 {
-		t.Fatal("fresh entry not found")
-	}
-	if _, ok := c.get("a", t0.Add(2*metaCacheTTL)); ok {
-		t.Fatal("expired entry returned")
-	}
-}
