@@ -196,6 +196,7 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	if err := n.banner(ctx, out); err != nil {
 		n.log.Warn("could not prepare the first access key", "err", err)
 	}
+	go releaseStartupPagesLater(ctx, n.log) // startpages.go
 	go n.disk.Run(ctx)
 	go n.sync.s.Run(ctx)
 	go n.repair.run(ctx)
