@@ -136,6 +136,14 @@ bench: build
 	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
 	./bin/benchsuite install-minio
 	bench/cluster-netns.sh -fallback ./bin/benchsuite -profile full -garage-bin $(BIN) -command "make bench" -md $(BENCH_OUT)/bench.md -json $(BENCH_OUT)/bench.json
+# `bench-cluster-rows`: only the cluster rows of `bench` (garage-web and
+# MinIO distributed, 3 nodes each), in the same namespace, about a minute.
+.PHONY: bench-cluster-rows
+bench-cluster-rows: build
+	@mkdir -p $(BENCH_OUT)
+	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
+	./bin/benchsuite install-minio
+	bench/cluster-netns.sh -fallback ./bin/benchsuite -profile full -only cluster-rows -garage-bin $(BIN) -command "make bench-cluster-rows" -md $(BENCH_OUT)/bench-cluster-rows.md -json $(BENCH_OUT)/bench-cluster-rows.json
 bench-smoke: build
 	@mkdir -p $(BENCH_OUT)
 	$(GO) build -o bin/benchsuite ./bench/cmd/benchsuite
