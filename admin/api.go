@@ -118,9 +118,11 @@ type BucketKey struct {
 	Permissions Permissions `json:"permissions"`
 }
 
-// CreateKeyRequest is the body of CreateKey.
+// CreateKeyRequest is the body of CreateKey. A name another key has is
+// refused (409 KeyNameInUse) unless Force.
 type CreateKeyRequest struct {
-	Name string `json:"name"`
+	Name  string `json:"name"`
+	Force bool   `json:"force,omitempty"`
 }
 
 // ImportKeyRequest is the body of ImportKey.
@@ -128,6 +130,8 @@ type ImportKeyRequest struct {
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
 	Name            string `json:"name"`
+	// Force allows a name another key has (else 409 KeyNameInUse).
+	Force bool `json:"force,omitempty"`
 }
 
 // UpdateKeyRequest is the body of UpdateKey; nil fields are left alone.
@@ -135,6 +139,9 @@ type UpdateKeyRequest struct {
 	Name  *string         `json:"name,omitempty"`
 	Allow *KeyPermissions `json:"allow,omitempty"`
 	Deny  *KeyPermissions `json:"deny,omitempty"`
+	// Force allows renaming to a name another key has (else 409
+	// KeyNameInUse).
+	Force bool `json:"force,omitempty"`
 }
 
 // CreateBucketRequest is the body of CreateBucket.

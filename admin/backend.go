@@ -75,16 +75,22 @@ type ClusterBackend interface {
 // the admin layer resolves names and prefixes (?search=) with ListKeys.
 type KeyBackend interface {
 	// CreateKey makes a key with a new id and secret; name may be empty.
-	CreateKey(ctx context.Context, name string) (KeyInfo, error)
+	// Unless force, a name another live key has is refused with
+	// ErrKeyNameInUse, decided so that of concurrent calls with one name
+	// (on any nodes) at most one succeeds. CreateKey, ImportKey and
+	// RenameKey all check names this way.
+	CreateKey(ctx context.Context, name string, force bool) (KeyInfo, error)
 	// ImportKey stores a key made elsewhere (ErrKeyAlreadyExists if the id
 	// is taken, ErrBadRequest if id or secret are malformed).
-	ImportKey(ctx context.Context, accessKeyID, secretAccessKey, name string) (KeyInfo, error)
+	ImportKey(ctx context.Context, accessKeyID, secretAccessKey, name string, force bool) (KeyInfo, error)
 	// ListKeys returns every key, in any order.
 	ListKeys(ctx context.Context) ([]KeySummary, error)
 	// GetKey returns a key including its SecretAccessKey; the admin layer
 	// removes the secret unless it was asked for.
 	GetKey(ctx context.Context, accessKeyID string) (KeyInfo, error)
-	RenameKey(ctx context.Context, accessKeyID, name string) error
+	// RenameKey renames a key (ErrKeyNameInUse unless force, as CreateKey;
+	// the key's own name is no conflict).
+	RenameKey(ctx context.Context, accessKeyID, name string, force bool) error
 	// SetKeyCreateBucket grants or revokes the right to create buckets.
 	SetKeyCreateBucket(ctx context.Context, accessKeyID string, allow bool) error
 	// DeleteKey deletes a key and its permissions on buckets.

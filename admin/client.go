@@ -115,9 +115,9 @@ func (c *Client) NodeInfo(ctx context.Context) (NodeInfo, error) {
 }
 
 // CreateKey calls CreateKey; the answer includes the secret key.
-func (c *Client) CreateKey(ctx context.Context, name string) (KeyInfo, error) {
+func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (KeyInfo, error) {
 	var out KeyInfo
-	return out, c.do(ctx, "CreateKey", nil, CreateKeyRequest{Name: name}, &out)
+	return out, c.do(ctx, "CreateKey", nil, req, &out)
 }
 
 // ImportKey calls ImportKey.

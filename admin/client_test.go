@@ -22,7 +22,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if err != nil || info.Zone != "dc1" {
 		t.Fatalf("NodeInfo = %+v, %v", info, err)
 	}
-	k, err := c.CreateKey(ctx, "web")
+	k, err := c.CreateKey(ctx, admin.CreateKeyRequest{Name: "web"})
 	if err != nil || k.SecretAccessKey == "" || !strings.HasPrefix(k.AccessKeyID, "GK") {
 		t.Fatalf("CreateKey = %+v, %v", k, err)
 	}
@@ -111,7 +111,7 @@ func ExampleClient() {
 	c := admin.NewClient(srv.URL, "token", nil)
 	ctx := context.Background()
 	b, _ := c.CreateBucket(ctx, "photos")
-	k, _ := c.CreateKey(ctx, "uploader")
+	k, _ := c.CreateKey(ctx, admin.CreateKeyRequest{Name: "uploader"})
 	b, _ = c.AllowBucketKey(ctx, admin.BucketKeyRequest{
 		BucketID: b.ID, AccessKeyID: k.AccessKeyID,
 		Permissions: admin.Permissions{Read: true, Write: true},

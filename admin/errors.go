@@ -27,6 +27,7 @@ var (
 	ErrNoSuchAccessKey     error = &kindError{"no such access key", ErrNotFound}
 	ErrNoSuchBucket        error = &kindError{"no such bucket", ErrNotFound}
 	ErrKeyAlreadyExists    error = &kindError{"access key already exists", ErrConflict}
+	ErrKeyNameInUse        error = &kindError{"another key has this name", ErrConflict}
 	ErrBucketAlreadyExists error = &kindError{"bucket already exists", ErrConflict}
 	ErrBucketNotEmpty      error = &kindError{"bucket is not empty", ErrConflict}
 	ErrInvalidBucketName   error = &kindError{"invalid bucket name", ErrBadRequest}
@@ -70,6 +71,7 @@ var errorTable = []struct {
 	{errNoSuchOperation, http.StatusNotFound, "NoSuchOperation"},
 	{ErrNotFound, http.StatusNotFound, "NotFound"},
 	{ErrKeyAlreadyExists, http.StatusConflict, "KeyAlreadyExists"},
+	{ErrKeyNameInUse, http.StatusConflict, "KeyNameInUse"},
 	{ErrBucketAlreadyExists, http.StatusConflict, "BucketAlreadyExists"},
 	{ErrBucketNotEmpty, http.StatusConflict, "BucketNotEmpty"},
 	{ErrConflict, http.StatusConflict, "Conflict"},

@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// POST /v2/CreateKey {"name"}: the new key, with its secret.
+// POST /v2/CreateKey {"name","force"?}: the new key, with its secret.
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 	var req CreateKeyRequest
 	if err := decodeBody(r, &req, true); err != nil {
 		return err
 	}
-	k, err := s.backend.CreateKey(r.Context(), req.Name)
+	k, err := s.backend.CreateKey(r.Context(), req.Name, req.Force)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// POST /v2/ImportKey {"accessKeyId","secretAccessKey","name"}
+// POST /v2/ImportKey {"accessKeyId","secretAccessKey","name","force"?}
 func (s *Server) importKey(w http.ResponseWriter, r *http.Request) error {
 	var req ImportKeyRequest
 	if err := decodeBody(r, &req, false); err != nil {
@@ -32,7 +32,7 @@ func (s *Server) importKey(w http.ResponseWriter, r *http.Request) error {
 	if req.AccessKeyID == "" || req.SecretAccessKey == "" {
 		return badRequest("accessKeyId and secretAccessKey are required")
 	}
-	k, err := s.backend.ImportKey(r.Context(), req.AccessKeyID, req.SecretAccessKey, req.Name)
+	k, err := s.backend.ImportKey(r.Context(), req.AccessKeyID, req.SecretAccessKey, req.Name, req.Force)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,8 @@ func (s *Server) getKeyInfo(w http.ResponseWriter, r *http.Request) error {
 	return s.writeKey(w, k, showSecret)
 }
 
-// POST /v2/UpdateKey?id=ID {"name"?, "allow"?, "deny"?}: the updated key.
+// POST /v2/UpdateKey?id=ID {"name"?, "allow"?, "deny"?, "force"?}: the
+// updated key.
 func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) error {
 	id, err := queryParam(r, "id")
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) error {
 		return err // before changing anything
 	}
 	if req.Name != nil {
-		if err := s.backend.RenameKey(ctx, id, *req.Name); err != nil {
+		if err := s.backend.RenameKey(ctx, id, *req.Name, req.Force); err != nil {
 			return err
 		}
 	}

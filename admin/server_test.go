@@ -167,9 +167,9 @@ func TestHealth(t *testing.T) {
 func TestRequests(t *testing.T) {
 	ts := mustServer(t, admin.Options{})
 	ctx := context.Background()
-	key, _ := ts.backend.CreateKey(ctx, "alice")
-	ts.backend.CreateKey(ctx, "twin")
-	ts.backend.CreateKey(ctx, "twin")
+	key, _ := ts.backend.CreateKey(ctx, "alice", false)
+	ts.backend.CreateKey(ctx, "twin", true)
+	ts.backend.CreateKey(ctx, "twin", true)
 	bucket, _ := ts.backend.CreateBucket(ctx, "photos")
 
 	tests := []struct {
@@ -186,6 +186,8 @@ func TestRequests(t *testing.T) {
 		{"create key bad JSON", "POST", "/v2/CreateKey", `{"name":`, 400, "InvalidRequest"},
 		{"create key unknown field", "POST", "/v2/CreateKey", `{"nmae":"x"}`, 400, "InvalidRequest"},
 		{"create key trailing data", "POST", "/v2/CreateKey", `{"name":"x"} {}`, 400, "InvalidRequest"},
+		{"create key name in use", "POST", "/v2/CreateKey", `{"name":"alice"}`, 409, "KeyNameInUse"},
+		{"create key name in use, forced", "POST", "/v2/CreateKey", `{"name":"bob","force":true}`, 200, `"name": "bob"`},
 		{"list keys", "GET", "/v2/ListKeys", "", 200, `"name": "alice"`},
 		{"key info by id hides secret", "GET", "/v2/GetKeyInfo?id=" + key.AccessKeyID, "", 200, `"buckets": []`},
 		{"key info by name", "GET", "/v2/GetKeyInfo?search=alice", "", 200, key.AccessKeyID},
@@ -198,6 +200,11 @@ func TestRequests(t *testing.T) {
 		{"key info unknown id", "GET", "/v2/GetKeyInfo?id=GKnope", "", 404, "NoSuchAccessKey"},
 		{"key info unknown name", "GET", "/v2/GetKeyInfo?search=nobody", "", 404, "NoSuchAccessKey"},
 		{"update key rename", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"name":"alice2"}`, 200, `"name": "alice2"`},
+		{"update key own name", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"name":"alice2"}`, 200, `"name": "alice2"`},
+		{"update key name in use", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"name":"bob","allow":{"createBucket":true}}`, 409, "KeyNameInUse"},
+		{"update key refused changed nothing", "GET", "/v2/GetKeyInfo?id=" + key.AccessKeyID, "", 200, `"createBucket": false`},
+		{"update key name in use, forced", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"name":"bob","force":true}`, 200, `"name": "bob"`},
+		{"update key rename back", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"name":"alice2"}`, 200, `"name": "alice2"`},
 		{"update key allow", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"allow":{"createBucket":true}}`, 200, `"createBucket": true`},
 		{"update key deny", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"deny":{"createBucket":true}}`, 200, `"createBucket": false`},
 		{"update key both", "POST", "/v2/UpdateKey?id=" + key.AccessKeyID, `{"allow":{"createBucket":true},"deny":{"createBucket":true}}`, 400, "InvalidRequest"},
@@ -205,6 +212,8 @@ func TestRequests(t *testing.T) {
 		{"update unknown key", "POST", "/v2/UpdateKey?id=GKnope", `{"name":"x"}`, 404, "NoSuchAccessKey"},
 		{"import key", "POST", "/v2/ImportKey", `{"accessKeyId":"GK0123456789abcdef01234567","secretAccessKey":"s","name":"imp"}`, 200, `"name": "imp"`},
 		{"import key again", "POST", "/v2/ImportKey", `{"accessKeyId":"GK0123456789abcdef01234567","secretAccessKey":"s"}`, 409, "KeyAlreadyExists"},
+		{"import key name in use", "POST", "/v2/ImportKey", `{"accessKeyId":"GK0123456789abcdef01234568","secretAccessKey":"s","name":"imp"}`, 409, "KeyNameInUse"},
+		{"import key name in use, forced", "POST", "/v2/ImportKey", `{"accessKeyId":"GK0123456789abcdef01234568","secretAccessKey":"s","name":"imp","force":true}`, 200, `"name": "imp"`},
 		{"import key malformed", "POST", "/v2/ImportKey", `{"accessKeyId":"AK","secretAccessKey":"s"}`, 400, "InvalidRequest"},
 		{"import key missing secret", "POST", "/v2/ImportKey", `{"accessKeyId":"GK0123456789abcdef01234567"}`, 400, "InvalidRequest"},
 		{"delete key", "POST", "/v2/DeleteKey?id=GK0123456789abcdef01234567", "", 200, ""},

@@ -32,6 +32,8 @@ func adminError(err error) error {
 		return fmt.Errorf("%w: %v", admin.ErrInvalidBucketName, err)
 	case errors.Is(err, model.ErrNameInUse):
 		return fmt.Errorf("%w: %v", admin.ErrKeyAlreadyExists, err)
+	case errors.Is(err, model.ErrKeyNameInUse):
+		return fmt.Errorf("%w: %v", admin.ErrKeyNameInUse, err)
 	}
 	return err
 }
@@ -78,18 +80,26 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-func (b *backend) CreateKey(ctx context.Context, name string) (admin.KeyInfo, error) {
-	k, err := b.n.model.CreateKey(ctx, name)
+func (b *backend) CreateKey(ctx context.Context, name string, force bool) (admin.KeyInfo, error) {
+	create := b.n.model.CreateKeyUnique
+	if force {
+		create = b.n.model.CreateKey
+	}
+	k, err := create(ctx, name)
 	if err != nil {
 		return admin.KeyInfo{}, adminError(err)
 	}
 	return b.keyInfo(ctx, k)
 }
 
-func (b *backend) ImportKey(ctx context.Context, id, secret, name string) (admin.KeyInfo, error) {
-	k, err := b.n.model.ImportKey(ctx, id, secret, name)
+func (b *backend) ImportKey(ctx context.Context, id, secret, name string, force bool) (admin.KeyInfo, error) {
+	importKey := b.n.model.ImportKeyUnique
+	if force {
+		importKey = b.n.model.ImportKey
+	}
+	k, err := importKey(ctx, id, secret, name)
 	if err != nil {
-		if !errors.Is(err, model.ErrNameInUse) {
+		if !errors.Is(err, model.ErrNameInUse) && !errors.Is(err, model.ErrKeyNameInUse) {
 			return admin.KeyInfo{}, fmt.Errorf("%w: %v", admin.ErrBadRequest, err)
 		}
 		return admin.KeyInfo{}, adminError(err)
@@ -117,8 +127,13 @@ func (b *backend) GetKey(ctx context.Context, id string) (admin.KeyInfo, error) 
 	return b.keyInfo(ctx, k)
 }
 
-func (b *backend) RenameKey(ctx context.Context, id, name string) error {
-	_, err := b.n.model.UpdateKey(ctx, id, &name, nil)
+func (b *backend) RenameKey(ctx context.Context, id, name string, force bool) error {
+	var err error
+	if force {
+		_, err = b.n.model.UpdateKey(ctx, id, &name, nil)
+	} else {
+		_, err = b.n.model.RenameKeyUnique(ctx, id, name)
+	}
 	return adminError(err)
 }
 

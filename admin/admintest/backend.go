@@ -128,16 +128,19 @@ func (b *Backend) Ready(context.Context) error {
 }
 
 // CreateKey implements admin.KeyBackend.
-func (b *Backend) CreateKey(_ context.Context, name string) (admin.KeyInfo, error) {
+func (b *Backend) CreateKey(_ context.Context, name string, force bool) (admin.KeyInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.nameFree(name, "", force); err != nil {
+		return admin.KeyInfo{}, err
+	}
 	n, created := b.next()
 	id := "GK" + hexOf("key", n)[:24]
 	return b.addKey(id, hexOf("secret", n), name, created), nil
 }
 
 // ImportKey implements admin.KeyBackend.
-func (b *Backend) ImportKey(_ context.Context, id, secret, name string) (admin.KeyInfo, error) {
+func (b *Backend) ImportKey(_ context.Context, id, secret, name string, force bool) (admin.KeyInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !strings.HasPrefix(id, "GK") || len(id) != 26 {
@@ -146,8 +149,25 @@ func (b *Backend) ImportKey(_ context.Context, id, secret, name string) (admin.K
 	if _, ok := b.keys[id]; ok {
 		return admin.KeyInfo{}, fmt.Errorf("key %q: %w", id, admin.ErrKeyAlreadyExists)
 	}
+	if err := b.nameFree(name, id, force); err != nil {
+		return admin.KeyInfo{}, err
+	}
 	_, created := b.next()
 	return b.addKey(id, secret, name, created), nil
+}
+
+// nameFree refuses a non-empty name that a key other than except has,
+// unless force, as the node does; b.mu must be held.
+func (b *Backend) nameFree(name, except string, force bool) error {
+	if force || name == "" {
+		return nil
+	}
+	for id, k := range b.keys {
+		if k.info.Name == name && id != except {
+			return fmt.Errorf("key name %q is used by key %s: %w", name, id, admin.ErrKeyNameInUse)
+		}
+	}
+	return nil
 }
 
 func (b *Backend) addKey(id, secret, name string, created time.Time) admin.KeyInfo {
@@ -192,24 +212,30 @@ func (b *Backend) GetKey(_ context.Context, id string) (admin.KeyInfo, error) {
 }
 
 // RenameKey implements admin.KeyBackend.
-func (b *Backend) RenameKey(_ context.Context, id, name string) error {
-	return b.updateKey(id, func(k *key) { k.info.Name = name })
+func (b *Backend) RenameKey(_ context.Context, id, name string, force bool) error {
+	return b.updateKey(id, func(k *key) error {
+		if err := b.nameFree(name, id, force); err != nil {
+			return err
+		}
+		k.info.Name = name
+		return nil
+	})
 }
 
 // SetKeyCreateBucket implements admin.KeyBackend.
 func (b *Backend) SetKeyCreateBucket(_ context.Context, id string, allow bool) error {
-	return b.updateKey(id, func(k *key) { k.info.Permissions.CreateBucket = allow })
+	return b.updateKey(id, func(k *key) error { k.info.Permissions.CreateBucket = allow; return nil })
 }
 
-func (b *Backend) updateKey(id string, f func(*key)) error {
+// updateKey runs f on key id with b.mu held.
+func (b *Backend) updateKey(id string, f func(*key) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	k, ok := b.keys[id]
 	if !ok {
 		return noKey(id)
 	}
-	f(k)
-	return nil
+	return f(k)
 }
 
 // DeleteKey implements admin.KeyBackend.

@@ -41,12 +41,9 @@ func getKey(ctx context.Context, cl *admin.Client, q admin.KeyQuery) (admin.KeyI
 func setupKeyCreate(fs *flag.FlagSet) runFunc {
 	force := fs.Bool("force", false, "create the key even if another key has this name")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
-		if err := checkNameFree(ctx, cl, "key create", args[0], *force); err != nil {
-			return err
-		}
-		k, err := cl.CreateKey(ctx, args[0])
+		k, err := cl.CreateKey(ctx, admin.CreateKeyRequest{Name: args[0], Force: *force})
 		if err != nil {
-			return err
+			return nameInUse(ctx, cl, "key create", args[0], err)
 		}
 		return c.show(k, func(w io.Writer) {
 			writeKeyInfo(w, k)
@@ -93,14 +90,9 @@ func setupKeyRename(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if k.Name != args[1] {
-			if err := checkNameFree(ctx, cl, "key rename", args[1], *force); err != nil {
-				return err
-			}
-		}
-		k, err = cl.UpdateKey(ctx, k.AccessKeyID, admin.UpdateKeyRequest{Name: &args[1]})
+		k, err = cl.UpdateKey(ctx, k.AccessKeyID, admin.UpdateKeyRequest{Name: &args[1], Force: *force})
 		if err != nil {
-			return err
+			return nameInUse(ctx, cl, "key rename", args[1], err)
 		}
 		return c.show(k, func(w io.Writer) { fmt.Fprintf(w, "Renamed key %s to %q.\n", k.AccessKeyID, k.Name) })
 	})
@@ -143,12 +135,9 @@ func setupKeyImport(fs *flag.FlagSet) runFunc {
 	name := fs.String("name", "", "`NAME` of the key")
 	force := fs.Bool("force", false, "import the key even if another key has this name")
 	return withClient(func(ctx context.Context, c *cli, cl *admin.Client, args []string) error {
-		if err := checkNameFree(ctx, cl, "key import", *name, *force); err != nil {
-			return err
-		}
-		k, err := cl.ImportKey(ctx, admin.ImportKeyRequest{AccessKeyID: args[0], SecretAccessKey: args[1], Name: *name})
+		k, err := cl.ImportKey(ctx, admin.ImportKeyRequest{AccessKeyID: args[0], SecretAccessKey: args[1], Name: *name, Force: *force})
 		if err != nil {
-			return keyError(err, args[0])
+			return keyError(nameInUse(ctx, cl, "key import", *name, err), args[0])
 		}
 		return c.show(k, func(w io.Writer) { writeKeyInfo(w, k) })
 	})

@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/garage-web/garage-web/admin"
 )
 
-// Key names are how people refer to keys, so the CLI keeps them unique:
-// "key create" and "key rename" refuse a name another key has (unless
-// --force), and a command given a name that several keys share says so
-// and lists their ids instead of failing on an opaque lookup.
+// Key names are how people refer to keys, so they are kept unique: the
+// node refuses a name another key has on "key create", "key rename" and
+// "key import" (409 KeyNameInUse, decided on the node so that two CLIs
+// racing cannot both win) unless --force, and the CLI turns the refusal
+// into a message naming the keys that have it. A command given a name that
+// several keys share says so and lists their ids instead of failing on an
+// opaque lookup.
 
 // keysNamed returns the keys whose name is name.
 func keysNamed(ctx context.Context, cl *admin.Client, name string) ([]admin.KeySummary, error) {
@@ -28,19 +32,22 @@ func keysNamed(ctx context.Context, cl *admin.Client, name string) ([]admin.KeyS
 	return out, nil
 }
 
-// checkNameFree refuses name when a key has it already, unless force.
-// verb is the command for the message ("key create").
-func checkNameFree(ctx context.Context, cl *admin.Client, verb, name string, force bool) error {
-	if force || name == "" {
-		return nil
+// nameInUse explains the node's refusal (KeyNameInUse) of name to the
+// command verb ("key create"); other errors are returned unchanged.
+func nameInUse(ctx context.Context, cl *admin.Client, verb, name string, refusal error) error {
+	if !errors.Is(refusal, admin.ErrKeyNameInUse) {
+		return refusal
 	}
 	same, err := keysNamed(ctx, cl, name)
 	if err != nil {
-		return err
+		return refusal
 	}
 	switch len(same) {
-	case 0:
-		return nil
+	case 0: // deleted since
+		return &usageError{
+			msg:  fmt.Sprintf("%s: %v; pick another name, or add --force", verb, refusal),
+			help: "garage-web help " + verb,
+		}
 	case 1:
 		return &usageError{
 			msg:  fmt.Sprintf("%s: a key named %s exists already (%s); pick another name, or add --force to have two keys named %s", verb, name, same[0].ID, name),
