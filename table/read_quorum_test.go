@@ -53,8 +53,15 @@ func (p *probe) Range(ctx context.Context, t string, pk []byte, q RangeQuery) ([
 func probed(t *testing.T, hedge time.Duration) (*Table[counter], []*probe) {
 	t.Helper()
 	tables, nodes := cluster3(t)
-	mustInsert(t, tables[0], counter{PK: "b", SK: "k", V: crdt.NewLWW(1, "v")})
-	tables[0].WaitRepairs()
+	enc, err := encodeCounter(counter{PK: "b", SK: "k", V: crdt.NewLWW(1, "v")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes { // every replica, before reading
+		if _, err := n.Node.Update(context.Background(), "counters", [][]byte{enc}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var probes []*probe
 	var all []Node
 	for _, n := range nodes {

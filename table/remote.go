@@ -47,10 +47,18 @@ type (
 		Table string `cbor:"1,keyasint"`
 		PK    []byte `cbor:"2,keyasint"`
 		SK    []byte `cbor:"3,keyasint"`
+		// Digest, when set, is the caller's digest (valueDigest) of its
+		// own copy: a callee whose copy has that digest answers Same
+		// instead of the value. Nodes that predate it ignore the field
+		// and send the value, which callers take as usual.
+		Digest []byte `cbor:"4,keyasint,omitempty"`
 	}
 	getRes struct {
 		Found bool   `cbor:"1,keyasint"`
 		Value []byte `cbor:"2,keyasint"`
+		// Same: the callee's copy has the digest the request carried;
+		// Value is then empty. Never set without a Digest in the request.
+		Same bool `cbor:"3,keyasint,omitempty"`
 	}
 	rangeReq struct {
 		Table   string `cbor:"1,keyasint"`
@@ -79,6 +87,9 @@ func RegisterRPC(r Registrar, l *Local) {
 		return updateRes{Prior: prior}, err
 	}))
 	r.Handle(MethodGet, serve(func(ctx context.Context, _ cluster.NodeID, req getReq) (getRes, error) {
+		if len(req.Digest) > 0 {
+			return l.getUnlessSame(ctx, req.Table, req.PK, req.SK, req.Digest)
+		}
 		v, err := l.Get(ctx, req.Table, req.PK, req.SK)
 		return getRes{Found: v != nil, Value: v}, err
 	}))
@@ -135,6 +146,21 @@ func (r *Remote) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, 
 		return []byte{}, nil
 	}
 	return res.Value, nil
+}
+
+// getUnlessSame implements digestGetter. A node that does not know
+// getReq.Digest answers with the value, which is returned as usual.
+func (r *Remote) getUnlessSame(ctx context.Context, table string, pk, sk, d []byte) ([]byte, bool, error) {
+	res, err := call[getReq, getRes](ctx, r.c, r.id, MethodGet, getReq{Table: table, PK: pk, SK: sk, Digest: d})
+	switch {
+	case err != nil || !res.Found:
+		return nil, false, err
+	case res.Same:
+		return nil, true, nil
+	case res.Value == nil:
+		return []byte{}, false, nil
+	}
+	return res.Value, false, nil
 }
 
 // Range implements Node.

@@ -372,8 +372,24 @@ func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 	if t.onlyLocal(nodes) {
 		return t.getLocal(ctx, pk, sk)
 	}
+	// The local replica, asked first (Nodes puts it first when it holds
+	// the partition), sends its digest to the others (read_digest.go).
+	var lf *localFirst
+	if len(nodes) > 1 && nodes[0] == Node(t.local) {
+		lf = newLocalFirst(t.readHedge())
+	}
 	answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
-		v, err := n.Get(ctx, t.schema.Name, pk, sk)
+		var v []byte
+		var err error
+		switch {
+		case lf == nil:
+			v, err = n.Get(ctx, t.schema.Name, pk, sk)
+		case n == Node(t.local):
+			v, err = n.Get(ctx, t.schema.Name, pk, sk)
+			lf.setLocal(v, err)
+		default:
+			v, err = lf.get(ctx, n, t.schema.Name, pk, sk)
+		}
 		if v == nil {
 			return nil, err
 		}
