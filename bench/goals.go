@@ -16,7 +16,8 @@ type Goal struct {
 	Name string `json:"name"`
 	Want string `json:"want"`
 	Got  string `json:"got"`
-	// Met is "yes", "no" or "n/a" (a figure is missing).
+	// Met is "yes", "no", "n/a" (a figure is missing) or "info" (a ratio
+	// reported beside a goal, not a goal itself).
 	Met string `json:"met"`
 }
 
