@@ -64,7 +64,7 @@ type BlockStore struct {
 	// block write (a full disk, say). It must not block.
 	OnWriteError func(error)
 
-	bufs  sync.Pool   // *[]byte of pooledBlockSize, for ReadPooled
+	bufs  *bufPool    // of pooledBlockSize, for ReadPooled (bufpool.go)
 	cache *blockCache // nil: no cache
 
 	direct   atomic.Bool // SetDirectWrites
@@ -78,7 +78,7 @@ func OpenBlockStore(dir string, level int) (*BlockStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	s := &BlockStore{dir: dir, level: level}
+	s := &BlockStore{dir: dir, level: level, bufs: newBufPool(pooledBlockSize, idleReadBuffers, idleBufferTime)}
 	var err error
 	if level > 0 {
 		s.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)), zstd.WithEncoderConcurrency(1))
@@ -259,6 +259,13 @@ func (s *BlockStore) Read(ctx context.Context, h Hash) ([]byte, error) {
 // this size are read without allocating.
 const pooledBlockSize = 1 << 20
 
+// idleReadBuffers bounds the read buffers kept for reuse (8 MiB), and
+// idleBufferTime is how long they are kept once no read takes one.
+const (
+	idleReadBuffers = 8
+	idleBufferTime  = 30 * time.Second
+)
+
 // ReadPooled is Read into a reused buffer: the caller must call release
 // once it no longer uses data (and not touch data afterwards). Reading
 // many blocks this way does not churn the garbage collector.
@@ -348,19 +355,13 @@ func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), e
 // getBuf returns a buffer of at least size bytes, pooled when small enough.
 func (s *BlockStore) getBuf(size int64) []byte {
 	if size <= pooledBlockSize {
-		if b, ok := s.bufs.Get().(*[]byte); ok {
-			return (*b)[:pooledBlockSize]
-		}
-		return make([]byte, pooledBlockSize)
+		return s.bufs.get()
 	}
 	return make([]byte, size)
 }
 
 func (s *BlockStore) putBuf(b []byte) {
-	if cap(b) == pooledBlockSize {
-		b = b[:pooledBlockSize]
-		s.bufs.Put(&b)
-	}
+	s.bufs.put(b)
 }
 
 func (s *BlockStore) corrupt(h Hash) {

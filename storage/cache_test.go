@@ -99,3 +99,39 @@ func TestBlockCacheAdoptsBuffer(t *testing.T) {
 		t.Fatalf("cache accounts %d bytes, want %d", s.cache.used, 2*pooledBlockSize)
 	}
 }
+
+// The admission filter remembers first reads of at most missBytesFactor
+// times the cache's size: a block read again after that many bytes of
+// other first reads is not admitted, one read again sooner is.
+func TestBlockCacheAdmissionWindowIsBytes(t *testing.T) {
+	const block = 1 << 10
+	c := newBlockCache(4 * block)
+	buf := make([]byte, block)
+	hashOf := func(i int) Hash { var h Hash; h[0], h[1] = byte(i), byte(i>>8); return h }
+	for i := 0; i < 100; i++ {
+		c.offer(hashOf(i), buf)
+		if c.missedBytes > missBytesFactor*c.max || c.missedN > missMemory {
+			t.Fatalf("after %d first reads the filter remembers %d entries, %d bytes", i+1, c.missedN, c.missedBytes)
+		}
+	}
+	if c.missedN != missBytesFactor*4 {
+		t.Fatalf("filter remembers %d first reads, want %d", c.missedN, missBytesFactor*4)
+	}
+	// Block 0 was forgotten long ago: its second read is a first read.
+	if c.offer(hashOf(0), bytes.Clone(buf)); len(c.items) != 0 {
+		t.Fatal("a block read again after 25 cache-fulls of other reads was admitted")
+	}
+	// Block 99 was read just before: admitted.
+	c.offer(hashOf(99), bytes.Clone(buf))
+	if _, ok := c.get(hashOf(99)); !ok {
+		t.Fatal("a block read twice in a row was not admitted")
+	}
+	// The filter's byte count stays the sum of what it remembers.
+	var sum int64
+	for _, n := range c.missed {
+		sum += n
+	}
+	if sum != c.missedBytes {
+		t.Fatalf("filter counts %d bytes, holds %d", c.missedBytes, sum)
+	}
+}
