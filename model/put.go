@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 )
 
 // WriteConditions are the preconditions of a conditional write.
@@ -299,74 +298,6 @@ func checkConditions(o Object, key string, cond WriteConditions) error {
 	return nil
 }
 
-// writeData cuts r into blocks stored under data id id, and returns the
-// number of bytes written. Blocks are hashed and written while the next
-// one is read.
-func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type job struct {
-		off  int64
-		data []byte
-	}
-	// Several blocks in flight let their fsyncs overlap (the file system
-	// groups concurrent journal commits).
-	const inFlight = 4
-	jobs := make(chan job) // unbuffered: at most inFlight+1 blocks in memory
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
-	for w := 0; w < inFlight; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if err := m.storeBlock(ctx, id, j.off, j.data); err != nil {
-					select {
-					case errc <- err:
-					default:
-					}
-					cancel()
-				}
-				m.putBuf(j.data)
-			}
-		}()
-	}
-	var off int64
-	var readErr error
-	for {
-		buf := m.getBuf()
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			select {
-			case jobs <- job{off: off, data: buf[:n]}:
-			case <-ctx.Done():
-			}
-			off += int64(n)
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errc:
-		return off, err
-	default:
-	}
-	if readErr != nil {
-		return off, readErr
-	}
-	return off, ctx.Err()
-}
-
 func (m *Model) getBuf() []byte {
 	if b, ok := m.bufs.Get().(*[]byte); ok && cap(*b) == m.cfg.BlockSize {
 		return (*b)[:m.cfg.BlockSize]
@@ -379,17 +310,4 @@ func (m *Model) putBuf(b []byte) {
 		b = b[:cap(b)]
 		m.bufs.Put(&b)
 	}
-}
-
-// storeBlock writes one block and its block list entry.
-func (m *Model) storeBlock(ctx context.Context, id string, off int64, data []byte) error {
-	h, err := m.blocks.Write(ctx, data)
-	if err != nil {
-		return fmt.Errorf("store block: %w", err)
-	}
-	e := BlockListEntry{DataID: id, Offset: off, Hash: h[:], Size: int64(len(data))}
-	if err := m.blocklists.Insert(ctx, e); err != nil {
-		return fmt.Errorf("record block: %w", err)
-	}
-	return nil
 }
