@@ -100,6 +100,14 @@ func (m *Model) ResolveBucket(ctx context.Context, name string) (Bucket, error) 
 // refreshing it): for callers whose cached answer refused a request.
 func (m *Model) ResolveBucketFresh(ctx context.Context, name string) (Bucket, error) {
 	now, gen := time.Now(), m.bucketCache.generation()
+	// Read the bucket the name pointed to last beside the alias: if the
+	// alias still points there, that read is the answer (one round of
+	// quorum reads instead of two).
+	hint, hinted := m.aliasHints.get(name)
+	var ahead <-chan bucketRead
+	if hinted {
+		ahead = m.getBucketAhead(ctx, hint)
+	}
 	a, ok, err := m.aliases.Get(ctx, nil, []byte(name))
 	if err != nil {
 		return Bucket{}, fmt.Errorf("read bucket alias: %w", err)
@@ -107,9 +115,17 @@ func (m *Model) ResolveBucketFresh(ctx context.Context, name string) (Bucket, er
 	m.clock.Observe(a.Bucket.TS)
 	if !ok || a.IsTombstone() {
 		m.bucketCache.drop(name, gen)
+		m.aliasHints.drop(name)
 		return Bucket{}, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
 	}
-	b, err := m.GetBucket(ctx, a.Bucket.Value)
+	var b Bucket
+	if id := a.Bucket.Value; hinted && id == hint {
+		r := <-ahead
+		b, err = r.b, r.err
+	} else {
+		m.aliasHints.put(name, id)
+		b, err = m.GetBucket(ctx, id)
+	}
 	switch {
 	case err == nil:
 		m.bucketCache.put(name, b, now, gen)
@@ -200,6 +216,11 @@ func (m *Model) DeleteBucket(ctx context.Context, id string) error {
 	}
 	if err := m.insertBuckets(ctx, Bucket{ID: b.ID, Deleted: true}); err != nil {
 		return fmt.Errorf("delete bucket: %w", err)
+	}
+	// PUTs that resolved the bucket before its names went may have
+	// committed since the check (empty.go).
+	if n, err := m.SweepDeletedBucket(ctx, b.ID); err != nil || n > 0 {
+		m.log.Warn("swept objects written while the bucket was deleted", "bucket", b.ID, "deleted", n, "err", err)
 	}
 	return nil
 }

@@ -75,7 +75,8 @@ type Model struct {
 	// name), cleared by the hooks of their tables.
 	keyCache    ttlCache[Key]
 	bucketCache ttlCache[Bucket]
-	bufs        sync.Pool // block-sized buffers
+	aliasHints  aliasHints // bucket id each global name resolved to last
+	bufs        sync.Pool  // block-sized buffers
 
 	keys       *table.Table[Key]
 	buckets    *table.Table[Bucket]
