@@ -7,9 +7,10 @@ import (
 
 // Hashing large bodies off the reading goroutine.
 //
-// MD5 (for the ETag) runs at about 700 MB/s on one core, slower than the
-// socket read, the SigV4 payload hash and the block writes of an upload.
-// Done in Read it is serial with them. Once a body passed asyncAfter
+// MD5 (for the ETag) is the costliest hash of an upload (about a quarter
+// of the server's CPU per uploaded byte in the profiles of
+// docs/benchmarks.md). Done in Read it is serial with the socket read and
+// the SigV4 payload hash of the same stream. Once a body passed asyncAfter
 // bytes, Read copies what it read into small chunks and a hashing
 // goroutine writes them, in order, to the hashes, while the caller goes on
 // reading; the Read that reaches the end of the body waits for the
@@ -23,9 +24,11 @@ import (
 // running once the queued chunks are hashed.
 const (
 	// asyncAfter is how much of a body is hashed in Read before hashing
-	// moves to a goroutine: small bodies (inline objects, XML documents)
-	// never start one.
-	asyncAfter = 64 << 10
+	// moves to a goroutine: bodies of up to one (default) block never
+	// start one. Those are many at once when they are many (16 clients
+	// of 1 MiB PUTs keep both cores busy), and the copy would only add
+	// CPU; a large body is one long stream whose latency the overlap cuts.
+	asyncAfter = 1 << 20
 	// chunkSize is the size of one queued copy.
 	chunkSize = 64 << 10
 	// maxQueued is the most chunks queued or being hashed per body.

@@ -41,7 +41,7 @@ func (j *jaggedReader) Read(p []byte) (int, error) {
 // Bodies above the threshold are hashed on the worker goroutine: the sums
 // are those of the whole body, whatever the read sizes.
 func TestReaderLargeBodies(t *testing.T) {
-	sizes := []int{0, 1, asyncAfter - 1, asyncAfter, asyncAfter + 1, chunkSize*maxQueued + 7, 1 << 20, 2<<20 + 3}
+	sizes := []int{0, 1, chunkSize + 1, asyncAfter - 1, asyncAfter, asyncAfter + 1, asyncAfter + chunkSize*maxQueued + 7, 2*asyncAfter + 3}
 	readers := map[string]func([]byte, int) io.Reader{
 		"whole":    func(b []byte, _ int) io.Reader { return bytes.NewReader(b) },
 		"one-byte": func(b []byte, _ int) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
@@ -121,7 +121,7 @@ func TestReaderLargeMismatch(t *testing.T) {
 // failed) leaves no hashing goroutine behind once its chunks are hashed,
 // and a source error is never turned into success.
 func TestReaderAbandoned(t *testing.T) {
-	body := randomBody(2<<20, 9)
+	body := randomBody(2*asyncAfter, 9)
 	boom := errors.New("connection reset")
 	r, err := New(io.MultiReader(bytes.NewReader(body), iotest.ErrReader(boom)), http.Header{}, nil)
 	if err != nil {
@@ -131,7 +131,7 @@ func TestReaderAbandoned(t *testing.T) {
 		t.Fatalf("read error %v, want %v", err, boom)
 	}
 	if r.q == nil {
-		t.Fatal("a 2 MiB body was hashed in Read")
+		t.Fatal("a body of twice asyncAfter was hashed in Read")
 	}
 	r.q.wait() // returns only once the worker has ended
 	if r.q.running || r.q.n != 0 {
@@ -143,7 +143,7 @@ func TestReaderAbandoned(t *testing.T) {
 
 	// Stopping half-way, without any error, also drains.
 	r, _ = New(bytes.NewReader(body), http.Header{}, nil)
-	if _, err := io.ReadFull(r, make([]byte, 1<<20)); err != nil {
+	if _, err := io.ReadFull(r, make([]byte, asyncAfter+asyncAfter/2)); err != nil {
 		t.Fatal(err)
 	}
 	r.q.wait()
