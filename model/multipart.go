@@ -80,7 +80,7 @@ func (m *Model) PutPart(ctx context.Context, in PutPartInput) (PartRef, error) {
 	}
 	prev := m.readPartAsync(ctx, in.UploadID, in.Number)
 	dataID := NewUUID()
-	size, err := m.writeData(ctx, dataID, in.Body)
+	size, err := m.writeData(ctx, dataID, nil, in.Body)
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}

@@ -70,7 +70,12 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	// Up to one block: one block write and one metadata write, the block
 	// listed in the version itself.
 	buf := m.getBuf()
-	defer m.putBuf(buf)
+	handedOver := false // to writeData, which returns it to the pool
+	defer func() {
+		if !handedOver {
+			m.putBuf(buf)
+		}
+	}()
 	k := copy(buf, first[:n])
 	more, err := io.ReadFull(in.Body, buf[k:])
 	k += more
@@ -109,7 +114,8 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 	if err := m.objects.Insert(ctx, Object{Bucket: in.BucketID, Key: in.Key, Versions: []ObjectVersion{uploading}}); err != nil {
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
-	size, err := m.writeData(ctx, uuid, io.MultiReader(bytes.NewReader(buf[:k]), bytes.NewReader(next), in.Body))
+	handedOver = true
+	size, err := m.writeData(ctx, uuid, buf[:k], io.MultiReader(bytes.NewReader(next), in.Body))
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}

@@ -43,7 +43,10 @@ type writtenBlock struct {
 // writeData cuts r into blocks stored under data id id, and returns the
 // number of bytes written. It returns once every block and its block list
 // entry are on stable storage at a write quorum, or with the first error.
-func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, error) {
+// first, if not empty, is the first block, already read into a buffer of
+// the pool (getBuf) that writeData takes over: the data starts with it and
+// goes on with r.
+func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Reader) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -90,6 +93,13 @@ func (m *Model) writeData(ctx context.Context, id string, r io.Reader) (int64, e
 	}
 
 	var off int64
+	if len(first) > 0 {
+		tokens <- struct{}{} // free: nothing else holds one yet
+		jobs <- job{off: 0, data: first}
+		off = int64(len(first))
+	} else if first != nil {
+		m.putBuf(first)
+	}
 	var readErr error
 	for ctx.Err() == nil {
 		select {

@@ -96,10 +96,17 @@ func TestWriteDataRecordsEveryBlock(t *testing.T) {
 	fb := &flakyBlocks{}
 	m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { fb.Blocks = b; return fb })
 	ctx := context.Background()
-	for i, size := range []int{3*bs + 1, 40 * bs, 40*bs - 1} {
+	for i, size := range []int{3*bs + 1, 40 * bs, 40*bs - 1, bs + 1} {
 		data := randomData(size, byte(i))
 		id := NewUUID()
-		n, err := m.writeData(ctx, id, iotest.HalfReader(bytes.NewReader(data)))
+		var first []byte
+		rest := data
+		if i%2 == 1 { // the first block already read, as PutObject does
+			first = m.getBuf()
+			copy(first, data)
+			rest = data[bs:]
+		}
+		n, err := m.writeData(ctx, id, first, iotest.HalfReader(bytes.NewReader(rest)))
 		if err != nil || n != int64(size) {
 			t.Fatalf("writeData: %d, %v", n, err)
 		}
@@ -141,7 +148,7 @@ func TestWriteDataBlockFailure(t *testing.T) {
 		t.Run(fmt.Sprint(failAt), func(t *testing.T) {
 			fb := &flakyBlocks{failAt: failAt}
 			m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { fb.Blocks = b; return fb })
-			_, err := m.writeData(context.Background(), NewUUID(), bytes.NewReader(randomData(30*bs, 1)))
+			_, err := m.writeData(context.Background(), NewUUID(), nil, bytes.NewReader(randomData(30*bs, 1)))
 			if !errors.Is(err, errDiskGone) {
 				t.Fatalf("writeData: %v, want %v", err, errDiskGone)
 			}
@@ -159,13 +166,13 @@ func TestWriteDataBodyErrorAndCancel(t *testing.T) {
 	m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { return b })
 	boom := errors.New("connection reset")
 	body := io.MultiReader(bytes.NewReader(randomData(10*bs+5, 2)), iotest.ErrReader(boom))
-	if _, err := m.writeData(context.Background(), NewUUID(), body); !errors.Is(err, boom) {
+	if _, err := m.writeData(context.Background(), NewUUID(), nil, body); !errors.Is(err, boom) {
 		t.Fatalf("writeData: %v, want %v", err, boom)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &cancelAfter{src: bytes.NewReader(randomData(50*bs, 3)), left: 20 * bs, cancel: cancel}
-	if _, err := m.writeData(ctx, NewUUID(), r); !errors.Is(err, context.Canceled) {
+	if _, err := m.writeData(ctx, NewUUID(), nil, r); !errors.Is(err, context.Canceled) {
 		t.Fatalf("writeData after cancel: %v, want context.Canceled", err)
 	}
 }
