@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -169,15 +168,15 @@ func (c *Client) call(ctx context.Context, to cluster.NodeID, addr, method strin
 	if resp.StatusCode != http.StatusOK {
 		limit = maxErrorMessage
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readBody(resp.Body, resp.ContentLength, limit)
 	if err != nil {
+		if errors.Is(err, errTooLong) {
+			return nil, fmt.Errorf("response body over the limit of %d bytes", limit)
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w (reading response: %v)", ctx.Err(), err)
 		}
 		return nil, fmt.Errorf("read response: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("response body over the limit of %d bytes", limit)
 	}
 	if resp.StatusCode != http.StatusOK {
 		if code == "" {

@@ -53,10 +53,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusRequestEntityTooLarge, Errorf(CodeTooLarge, "request body of %d bytes, limit %d", r.ContentLength, MaxRequestBody))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxRequestBody), r.ContentLength, MaxRequestBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if errors.As(err, &tooLarge) || errors.Is(err, errTooLong) {
 			s.fail(w, http.StatusRequestEntityTooLarge, Errorf(CodeTooLarge, "request body over the limit of %d bytes", MaxRequestBody))
 			return
 		}
