@@ -44,7 +44,8 @@ type Config struct {
 	BlockSize ByteSize `toml:"block_size"`
 	// block_cache_size: memory for verified blocks that are read again and
 	// again (website assets), served without re-reading and re-hashing
-	// them. 0 disables it. 32 MiB.
+	// them. 0 disables it. 8 MiB (blocks up to a quarter of it are
+	// cached).
 	BlockCacheSize ByteSize `toml:"block_cache_size"`
 	// memory_limit: soft limit of the Go runtime's memory (heap, stacks),
 	// as runtime/debug.SetMemoryLimit: the garbage collector works
@@ -52,7 +53,9 @@ type Config struct {
 	// system, so resident memory stays near it on small machines. It is
 	// not a cap: a node that needs more (many large transfers at once)
 	// goes over it. 0 disables it; the GOMEMLIMIT environment variable,
-	// when set, wins. 64 MiB.
+	// when set, wins. 48 MiB: with the Go runtime's own overhead and what
+	// is outside it, resident anonymous memory stays under 64 MiB during
+	// large transfers (docs/benchmarks.md "Space and memory").
 	MemoryLimit ByteSize `toml:"memory_limit"`
 	// compression_level: 0 (or "none") for none, 1..19 for zstd. 0.
 	CompressionLevel CompressionLevel `toml:"compression_level"`
