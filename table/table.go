@@ -409,6 +409,20 @@ func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 // (used by Get) and repairs replicas that were behind.
 func (t *Table[E]) mergeAnswers(ctx context.Context, h PartitionHash, answers []answer, i int) (E, bool, error) {
 	var merged E
+	if len(answers) >= max(2, t.placement.WriteQuorum()) && sameValues(answers, i) {
+		// The usual case: every replica asked holds the same bytes (a
+		// "same" answer to the local copy's digest), on a write quorum.
+		// Merging a value with itself gives it back: nothing to merge,
+		// re-encode or repair.
+		if len(answers[0].values) <= i {
+			return merged, false, nil
+		}
+		e, err := t.schema.Decode(answers[0].values[i])
+		if err != nil {
+			return merged, false, fmt.Errorf("decode %s entry from %s: %w", t.schema.Name, answers[0].node.ID(), err)
+		}
+		return e, true, nil
+	}
 	found := false
 	for _, a := range answers {
 		if len(a.values) <= i {
@@ -476,6 +490,18 @@ func (t *Table[E]) mergeAnswers(ctx context.Context, h PartitionHash, answers []
 		return merged, false, fmt.Errorf("read %s: %w: the value read could not be written back to a write quorum: %w", t.schema.Name, ErrQuorum, errors.Join(errs...))
 	}
 	return merged, true, nil
+}
+
+// sameValues reports whether every answer holds the same i-th value, or
+// none holds one.
+func sameValues(answers []answer, i int) bool {
+	has := len(answers[0].values) > i
+	for _, a := range answers[1:] {
+		if (len(a.values) > i) != has || (has && !bytes.Equal(a.values[i], answers[0].values[i])) {
+			return false
+		}
+	}
+	return true
 }
 
 // repair writes merged values back to a stale replica in the background.
