@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/garage-web/garage-web/storage"
@@ -76,7 +75,7 @@ type Model struct {
 	keyCache    ttlCache[Key]
 	bucketCache ttlCache[Bucket]
 	aliasHints  aliasHints // bucket id each global name resolved to last
-	bufs        sync.Pool  // block-sized buffers
+	bufs        blockBufs  // block-sized buffers (blockbufs.go)
 
 	keys       *table.Table[Key]
 	buckets    *table.Table[Bucket]

@@ -304,16 +304,6 @@ func checkConditions(o Object, key string, cond WriteConditions) error {
 	return nil
 }
 
-func (m *Model) getBuf() []byte {
-	if b, ok := m.bufs.Get().(*[]byte); ok && cap(*b) == m.cfg.BlockSize {
-		return (*b)[:m.cfg.BlockSize]
-	}
-	return make([]byte, m.cfg.BlockSize)
-}
+func (m *Model) getBuf() []byte { return m.bufs.get(m.cfg.BlockSize) }
 
-func (m *Model) putBuf(b []byte) {
-	if cap(b) == m.cfg.BlockSize {
-		b = b[:cap(b)]
-		m.bufs.Put(&b)
-	}
-}
+func (m *Model) putBuf(b []byte) { m.bufs.put(b, m.cfg.BlockSize) }
