@@ -35,22 +35,22 @@ const (
 	maxQueued = 4
 )
 
-// chunkPool holds *[]byte of chunkSize, shared by all bodies.
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
-
 // hashQueue feeds byte slices to hashes on a goroutine of its own, in the
 // order they were added. It is used by one reader goroutine (add, wait);
 // the hashing goroutine is started when work arrives and ends when there
-// is none.
+// is none. Its chunks are allocated on first use and reused for the rest
+// of the body (a shared pool loses them at every other garbage
+// collection, which under memory_limit is many times a second).
 type hashQueue struct {
 	hashes []hash.Hash
 
 	mu      sync.Mutex
 	cond    sync.Cond // signalled when a chunk is done or the worker ends
-	ring    [maxQueued]*[]byte
-	head    int  // oldest chunk (being hashed while running)
-	n       int  // chunks queued or being hashed: ring[head], ring[head+1], ...
-	running bool // a worker goroutine is running
+	ring    [maxQueued][]byte
+	head    int      // oldest chunk (being hashed while running)
+	n       int      // chunks queued or being hashed: ring[head], ring[head+1], ...
+	spare   [][]byte // hashed chunks, ready for reuse
+	running bool     // a worker goroutine is running
 }
 
 func newHashQueue(hashes ...hash.Hash) *hashQueue {
@@ -62,15 +62,24 @@ func newHashQueue(hashes ...hash.Hash) *hashQueue {
 // add copies p and queues it; it waits while maxQueued chunks are pending.
 func (q *hashQueue) add(p []byte) {
 	for len(p) > 0 {
-		c := chunkPool.Get().(*[]byte)
-		k := copy((*c)[:chunkSize], p)
-		*c = (*c)[:k]
-		p = p[k:]
 		q.mu.Lock()
 		for q.n == maxQueued {
 			q.cond.Wait()
 		}
-		q.ring[(q.head+q.n)%maxQueued] = c
+		var c []byte
+		if k := len(q.spare); k > 0 {
+			c = q.spare[k-1]
+			q.spare = q.spare[:k-1]
+		}
+		q.mu.Unlock()
+		if c == nil {
+			c = make([]byte, chunkSize)
+		}
+		k := copy(c[:chunkSize], p)
+		p = p[k:]
+		// Only this goroutine adds: the slot found free above still is.
+		q.mu.Lock()
+		q.ring[(q.head+q.n)%maxQueued] = c[:k]
 		q.n++
 		if !q.running {
 			q.running = true
@@ -89,11 +98,10 @@ func (q *hashQueue) work() {
 		c := q.ring[q.head]
 		q.mu.Unlock()
 		for _, h := range q.hashes {
-			h.Write(*c)
+			h.Write(c)
 		}
-		*c = (*c)[:chunkSize]
-		chunkPool.Put(c)
 		q.mu.Lock()
+		q.spare = append(q.spare, c[:chunkSize])
 		q.ring[q.head] = nil
 		q.head = (q.head + 1) % maxQueued
 		q.n--

@@ -171,6 +171,9 @@ func TestHashQueueOrder(t *testing.T) {
 		q.mu.Unlock()
 	}
 	q.wait()
+	if len(q.spare) > maxQueued {
+		t.Fatalf("%d chunks allocated, want at most %d", len(q.spare), maxQueued)
+	}
 	if !bytes.Equal(h.Sum(nil), want.Sum(nil)) {
 		t.Fatal("hashed out of order")
 	}
