@@ -29,15 +29,22 @@ import (
 //
 // Start-up does not end when Run begins: the first anti-entropy pass,
 // the first block collection and the first garbage collections of the
-// heap touch code of their own in the next seconds. So the release is
-// done at once and again after 1, 2, 4 … 64 seconds (releaseSchedule),
-// then never again: on a busy node the pages in use stay mapped.
+// heap, and the first requests (an operator's `key create`), touch code
+// of their own in the next seconds, longer on a loaded machine. So the
+// release is done at once, every half second for the first 5 seconds,
+// then after 10, 20, 40 and 80 seconds (releaseSchedule), and never
+// again: on a busy node the pages in use stay mapped. One release costs
+// about a millisecond (reading smaps), and the faults that map the code
+// in use back in about as much.
 
 // releaseSchedule is the delays, from the start of Run, at which the
 // start-up pages are released.
 func releaseSchedule() []time.Duration {
-	d := []time.Duration{0}
-	for s := time.Second; s <= 64*time.Second; s *= 2 {
+	var d []time.Duration
+	for s := time.Duration(0); s <= 5*time.Second; s += time.Second / 2 {
+		d = append(d, s)
+	}
+	for s := 10 * time.Second; s <= 80*time.Second; s *= 2 {
 		d = append(d, s)
 	}
 	return d
@@ -60,19 +67,26 @@ func releaseStartupPagesLater(ctx context.Context, log *slog.Logger) {
 }
 
 // mapping is one line of /proc/self/smaps that can be released: a
-// read-only (never written) file mapping without private copies.
+// read-only (never written) private mapping of the executable without
+// private copies.
 type mapping struct {
 	start, end uintptr
 	path       string
 	rss        int64 // bytes resident before the release
 }
 
-// releasableMappings parses /proc/self/smaps and returns the mappings
-// that hold only clean file pages: backed by a file, not writable, and
-// without anonymous (copied-on-write) pages. Dropping the page-table
-// entries of those is safe: the next access reads the file's page
-// again, which is what the mapping held.
-func releasableMappings(smaps io.Reader) ([]mapping, error) {
+// releasableMappings parses /proc/self/smaps and returns the mappings of
+// the executable exe that hold only clean file pages: private, not
+// writable, and without anonymous (copied-on-write) pages. Dropping the
+// page-table entries of those is safe: the next access reads the file's
+// page again, which is what the mapping held.
+//
+// Only the executable's own mappings qualify: they stay at their
+// addresses for the life of the process. A mapping that can go away
+// (bbolt's file, which it maps again as it grows; a library unloaded)
+// could be replaced by Go memory between reading smaps and the madvise,
+// which would then zero live memory.
+func releasableMappings(smaps io.Reader, exe string) ([]mapping, error) {
 	var out []mapping
 	var cur *mapping
 	var anon, rss int64
@@ -93,7 +107,7 @@ func releasableMappings(smaps io.Reader) ([]mapping, error) {
 			if err != nil {
 				return nil, err
 			}
-			if ok {
+			if ok && m.path == exe {
 				cur = &m
 			}
 			continue
@@ -116,13 +130,13 @@ func releasableMappings(smaps io.Reader) ([]mapping, error) {
 }
 
 // parseMapsLine parses "start-end perms offset dev inode [path]" and
-// reports whether the mapping is a read-only file mapping.
+// reports whether the mapping is a read-only private file mapping.
 func parseMapsLine(line string) (mapping, bool, error) {
 	f := strings.Fields(line)
 	if len(f) < 6 || !strings.HasPrefix(f[5], "/") || strings.HasSuffix(line, " (deleted)") {
 		return mapping{}, false, nil
 	}
-	if perms := f[1]; len(perms) < 3 || perms[0] != 'r' || perms[1] != '-' {
+	if perms := f[1]; len(perms) < 4 || perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p' {
 		return mapping{}, false, nil
 	}
 	lo, hi, ok := strings.Cut(f[0], "-")

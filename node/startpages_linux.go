@@ -7,18 +7,22 @@ import (
 	"syscall"
 )
 
-// releaseStartupPages drops this process's mappings of clean read-only
-// file pages (the executable's code and constants, shared libraries,
-// read-only mmaps) once start-up is over; see startpages.go. It returns
-// the bytes that were resident in those mappings.
+// releaseStartupPages drops this process's mappings of the executable's
+// clean pages (its code and constants) once start-up is over; see
+// startpages.go. It returns the bytes that were resident in them.
 func releaseStartupPages(log *slog.Logger) int64 {
+	exe, err := os.Executable()
+	if err != nil {
+		log.Debug("start-up pages kept", "err", err)
+		return 0
+	}
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		log.Debug("start-up pages kept", "err", err)
 		return 0
 	}
 	defer f.Close()
-	maps, err := releasableMappings(f)
+	maps, err := releasableMappings(f, exe)
 	if err != nil {
 		log.Debug("start-up pages kept", "err", err)
 		return 0
