@@ -8,15 +8,16 @@ import (
 
 // readBody reads a request or response body of at most limit bytes.
 // When the sender declared its length (every body this package sends
-// does), it is read into one buffer of that size: io.ReadAll would start
-// at 512 bytes and grow the buffer (allocating and copying) up to the
-// size, in as many reads. A body longer than limit is an error wrapping
-// errTooLong, whether declared or not.
+// does) and it is at most maxPrealloc, it is read into one buffer of that
+// size: io.ReadAll would start at 512 bytes and grow the buffer
+// (allocating and copying) up to the size, in as many reads. A body
+// longer than limit is an error wrapping errTooLong, whether declared or
+// not.
 func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 	if declared > limit {
 		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", errTooLong, declared, limit)
 	}
-	if declared < 0 {
+	if declared < 0 || declared > maxPrealloc {
 		data, err := io.ReadAll(io.LimitReader(r, limit+1))
 		if err != nil {
 			return nil, err
@@ -51,6 +52,11 @@ func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 		}
 	}
 }
+
+// maxPrealloc bounds the buffer allocated on a declared length alone,
+// before the bytes arrive: a larger body grows its buffer as it comes, so
+// that streams that declare much and send little cannot pin memory.
+const maxPrealloc = 4 << 20
 
 // errTooLong is wrapped by readBody's error for a body over its limit.
 var errTooLong = errors.New("body over the limit")

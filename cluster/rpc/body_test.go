@@ -10,6 +10,7 @@ import (
 
 func TestReadBody(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 5000)
+	big := bytes.Repeat([]byte("y"), maxPrealloc+1)
 	cases := []struct {
 		name            string
 		r               io.Reader
@@ -25,6 +26,8 @@ func TestReadBody(t *testing.T) {
 		{name: "undeclared at the limit", r: bytes.NewReader(body), declared: -1, limit: 5000, want: body},
 		{name: "undeclared over the limit", r: bytes.NewReader(body), declared: -1, limit: 4999, tooLong: true},
 		{name: "declared over the limit", r: bytes.NewReader(body), declared: 5000, limit: 4999, tooLong: true},
+		{name: "declared, above the preallocation bound", r: bytes.NewReader(big), declared: int64(len(big)), limit: 2 * maxPrealloc, want: big},
+		{name: "declared above the bound, over the limit", r: bytes.NewReader(big), declared: int64(len(big)), limit: maxPrealloc, tooLong: true},
 		{name: "shorter than declared", r: bytes.NewReader(body), declared: 6000, limit: 8000, fails: true},
 		{name: "longer than declared", r: bytes.NewReader(body), declared: 4000, limit: 8000, fails: true},
 	}
