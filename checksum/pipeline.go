@@ -10,10 +10,10 @@ import (
 // MD5 (for the ETag) is the costliest hash of an upload (about a quarter
 // of the server's CPU per uploaded byte in the profiles of
 // docs/benchmarks.md). Done in Read it is serial with the socket read and
-// the SigV4 payload hash of the same stream. Once a body passed asyncAfter
-// bytes, Read copies what it read into small chunks and a hashing
-// goroutine writes them, in order, to the hashes, while the caller goes on
-// reading; the Read that reaches the end of the body waits for the
+// the SigV4 payload hash of the same stream. With enough CPUs
+// (asyncMinProcs), once a body passed asyncAfter bytes, Read copies what
+// it read into small chunks and a hashing goroutine writes them, in
+// order, to the hashes, while the caller goes on reading; the Read that reaches the end of the body waits for the
 // hashing to catch up before it compares the sums, so the contract (a
 // mismatch is the error of the last Read) does not change.
 //
@@ -29,6 +29,12 @@ const (
 	// of 1 MiB PUTs keep both cores busy), and the copy would only add
 	// CPU; a large body is one long stream whose latency the overlap cuts.
 	asyncAfter = 1 << 20
+	// asyncMinProcs is the fewest usable CPUs (GOMAXPROCS) with which
+	// large bodies are hashed on a goroutine. Below, every core is busy
+	// with the uploads' own work anyway (measured on 2 cores: the copy
+	// and the hand-offs cost 3-4 % more server CPU per uploaded byte and
+	// 1 GiB multipart uploads got slower), and Read hashes as before.
+	asyncMinProcs = 4
 	// chunkSize is the size of one queued copy.
 	chunkSize = 64 << 10
 	// maxQueued is the most chunks queued or being hashed per body.

@@ -14,6 +14,16 @@ import (
 	"testing/iotest"
 )
 
+// newAsync is New with hashing on a goroutine past asyncAfter, whatever
+// the number of CPUs of the machine running the test.
+func newAsync(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, error) {
+	r, err := New(body, h, trailer)
+	if r != nil {
+		r.async = true
+	}
+	return r, err
+}
+
 // randomBody returns n deterministic pseudo-random bytes.
 func randomBody(n int, seed uint64) []byte {
 	var key [32]byte
@@ -62,7 +72,7 @@ func TestReaderLargeBodies(t *testing.T) {
 			h := http.Header{}
 			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
 			h.Set("X-Amz-Checksum-Sha256", base64.StdEncoding.EncodeToString(s[:]))
-			r, err := New(mk(body, i), h, nil)
+			r, err := newAsync(mk(body, i), h, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +106,7 @@ func TestReaderLargeMismatch(t *testing.T) {
 	h.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
 	flipped := bytes.Clone(bad)
 	flipped[len(flipped)-1] ^= 1 // the last byte: hashed last, on the worker
-	r, _ := New(bytes.NewReader(flipped), h, nil)
+	r, _ := newAsync(bytes.NewReader(flipped), h, nil)
 	if _, err := io.ReadAll(r); code(err) != "BadDigest" {
 		t.Fatalf("Content-MD5 mismatch: %v, want BadDigest", err)
 	}
@@ -104,11 +114,11 @@ func TestReaderLargeMismatch(t *testing.T) {
 	th := http.Header{}
 	th.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
 	trailer := func() http.Header { return http.Header{"X-Amz-Checksum-Crc32": {crcB64}} }
-	r, _ = New(bytes.NewReader(flipped), th, trailer)
+	r, _ = newAsync(bytes.NewReader(flipped), th, trailer)
 	if _, err := io.ReadAll(r); code(err) != "BadDigest" {
 		t.Fatalf("trailing CRC32 mismatch: %v, want BadDigest", err)
 	}
-	r, _ = New(bytes.NewReader(body), th, trailer)
+	r, _ = newAsync(bytes.NewReader(body), th, trailer)
 	if _, err := io.ReadAll(r); err != nil {
 		t.Fatalf("trailing CRC32 of the right body: %v", err)
 	}
@@ -123,7 +133,7 @@ func TestReaderLargeMismatch(t *testing.T) {
 func TestReaderAbandoned(t *testing.T) {
 	body := randomBody(2*asyncAfter, 9)
 	boom := errors.New("connection reset")
-	r, err := New(io.MultiReader(bytes.NewReader(body), iotest.ErrReader(boom)), http.Header{}, nil)
+	r, err := newAsync(io.MultiReader(bytes.NewReader(body), iotest.ErrReader(boom)), http.Header{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +152,7 @@ func TestReaderAbandoned(t *testing.T) {
 	}
 
 	// Stopping half-way, without any error, also drains.
-	r, _ = New(bytes.NewReader(body), http.Header{}, nil)
+	r, _ = newAsync(bytes.NewReader(body), http.Header{}, nil)
 	if _, err := io.ReadFull(r, make([]byte, asyncAfter+asyncAfter/2)); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +194,7 @@ func BenchmarkReaderMD5(b *testing.B) {
 	buf := make([]byte, 1<<20)
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		r, _ := New(bytes.NewReader(body), http.Header{}, nil)
+		r, _ := newAsync(bytes.NewReader(body), http.Header{}, nil)
 		for {
 			if _, err := io.ReadFull(r, buf); err != nil {
 				break

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -27,7 +28,8 @@ type Reader struct {
 	trailer string    // header name of a trailing checksum, "" if none
 	trailFn func() http.Header
 
-	q *hashQueue // nil until the body passes asyncAfter bytes (pipeline.go)
+	async bool       // hash past asyncAfter bytes on a goroutine (pipeline.go)
+	q     *hashQueue // nil until then
 
 	md5Sum []byte
 	sum    []byte
@@ -44,7 +46,7 @@ type Reader struct {
 // value ErrInvalidRequest (as S3 answers); an
 // unknown algorithm or several checksums at once are ErrInvalidRequest.
 func New(body io.Reader, h http.Header, trailer func() http.Header) (*Reader, error) {
-	r := &Reader{src: body, md5: md5.New(), trailFn: trailer}
+	r := &Reader{src: body, md5: md5.New(), trailFn: trailer, async: runtime.GOMAXPROCS(0) >= asyncMinProcs}
 	if vs := h.Values("Content-Md5"); len(vs) > 0 {
 		sum, err := base64.StdEncoding.DecodeString(strings.TrimSpace(vs[0]))
 		if err != nil || len(sum) != md5.Size || len(vs) > 1 {
@@ -163,7 +165,7 @@ func (r *Reader) hash(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	if r.q == nil && r.size > asyncAfter {
+	if r.q == nil && r.async && r.size > asyncAfter {
 		if r.h != nil {
 			r.q = newHashQueue(r.md5, r.h)
 		} else {
