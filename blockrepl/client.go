@@ -10,7 +10,12 @@ import (
 
 // call sends a request to node and decodes the answer's status.
 func (s *Store) call(ctx context.Context, node cluster.NodeID, method string, h storage.Hash, payload []byte) (status, []byte, error) {
-	resp, err := s.cfg.Caller.Call(ctx, node, method, encodeRequest(h, payload))
+	return s.callEncoded(ctx, node, method, encodeRequest(h, payload))
+}
+
+// callEncoded is call with the request already encoded.
+func (s *Store) callEncoded(ctx context.Context, node cluster.NodeID, method string, req []byte) (status, []byte, error) {
+	resp, err := s.cfg.Caller.Call(ctx, node, method, req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s to %s: %w", method, node.Short(), err)
 	}
@@ -40,7 +45,13 @@ func statusErr(node cluster.NodeID, method string, h storage.Hash, st status, bo
 
 // putRemote stores data (whose hash is h) on node.
 func (s *Store) putRemote(ctx context.Context, node cluster.NodeID, h storage.Hash, data []byte) error {
-	st, body, err := s.call(ctx, node, MethodPut, h, data)
+	return s.putRemoteRequest(ctx, node, h, encodeRequest(h, data))
+}
+
+// putRemoteRequest sends the encoded put request req (encodeRequest of
+// the block h), which holds its own copy of the block's bytes.
+func (s *Store) putRemoteRequest(ctx context.Context, node cluster.NodeID, h storage.Hash, req []byte) error {
+	st, body, err := s.callEncoded(ctx, node, MethodPut, req)
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,8 @@ type Store struct {
 	// onLocalMiss, set by NewResyncer, learns of blocks this node should
 	// hold but a read did not find locally.
 	onLocalMiss atomic.Pointer[func(storage.Hash)]
+	// beforeLocalWrite, if set (tests), runs before a local replica write.
+	beforeLocalWrite func()
 }
 
 // New returns a store. It panics if Caller, Replicas or WriteQuorum is

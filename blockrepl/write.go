@@ -24,6 +24,11 @@ var errDown = errors.New("node is down")
 // ErrQuorum; the error joins the failures of the replicas that answered.
 // If ctx ends before the quorum is reached, the writes are abandoned and
 // ctx's error is returned.
+//
+// The caller may reuse data as soon as Write returns: the writes that go
+// on in the background no longer read it (a remote one has its own copy
+// in its encoded request; the local one, which writes from data, is
+// waited for).
 func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 	h := storage.HashOf(data)
 	if err := ctx.Err(); err != nil {
@@ -68,17 +73,25 @@ func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 	}
 	results := make(chan result, len(nodes)) // buffered: late writers never block
 	var writes sync.WaitGroup
+	// reading counts the writes that may still read data: every return
+	// below waits for it, so that data is the caller's again.
+	var reading sync.WaitGroup
+	defer reading.Wait()
 	for _, n := range nodes {
 		if !s.alive(n) {
 			results <- result{n, errDown}
 			continue
 		}
 		writes.Add(1)
+		reading.Add(1)
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
 			defer writes.Done()
-			err := s.writeOne(wctx, n, h, data)
+			var once sync.Once
+			consumed := func() { once.Do(reading.Done) }
+			defer consumed()
+			err := s.writeOne(wctx, n, h, data, consumed)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				s.log.Warn("block replica write failed", "hash", h, "node", n.Short(), "err", err)
 			}
@@ -143,13 +156,18 @@ func (s *Store) writeSets(h storage.Hash) []WriteSet {
 }
 
 // writeOne stores the block on one replica: the local store for this node,
-// an RPC for the others.
-func (s *Store) writeOne(ctx context.Context, n cluster.NodeID, h storage.Hash, data []byte) error {
+// an RPC for the others. It calls consumed once it no longer reads data.
+func (s *Store) writeOne(ctx context.Context, n cluster.NodeID, h storage.Hash, data []byte, consumed func()) error {
 	if n != s.cfg.Node {
-		return s.putRemote(ctx, n, h, data)
+		req := encodeRequest(h, data)
+		consumed()
+		return s.putRemoteRequest(ctx, n, h, req)
 	}
 	if s.cfg.Local == nil {
 		return errNoLocalStore
+	}
+	if s.beforeLocalWrite != nil {
+		s.beforeLocalWrite()
 	}
 	if err := s.cfg.Local.WriteHashed(ctx, h, data); err != nil {
 		return fmt.Errorf("local: %w", err)

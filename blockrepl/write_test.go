@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/garage-web/garage-web/cluster"
 	"github.com/garage-web/garage-web/storage"
@@ -203,5 +204,61 @@ func TestWriteReachesEveryReplicaSet(t *testing.T) {
 	s.Wait()
 	if !holds(c, n2, h) || !holds(c, n4, h) || !holds(c, n1, h) {
 		t.Fatalf("holders: n1 %v n2 %v n4 %v", holds(c, n1, h), holds(c, n2, h), holds(c, n4, h))
+	}
+}
+
+// TestWriteLeavesDataToTheCaller: once Write returns, no replica write
+// still reads the caller's buffer, so the caller may reuse it (the model
+// does, for the next block). Here the two remote replicas make the quorum
+// while the local write has not started: Write must wait for it, and what
+// every replica stored must hash to what Write returned after the caller
+// overwrote its buffer.
+func TestWriteLeavesDataToTheCaller(t *testing.T) {
+	ctx := context.Background()
+	c := mustCluster(t, 3)
+	n1, n2, n3 := c.ids[0], c.ids[1], c.ids[2]
+	s := c.store(t, n1, nil)
+	localEntered, letLocalGo := make(chan struct{}), make(chan struct{})
+	s.beforeLocalWrite = func() {
+		close(localEntered)
+		<-letLocalGo
+	}
+	data := testBlock("reuse ")
+	want := storage.HashOf(data)
+	type outcome struct {
+		h   storage.Hash
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		h, err := s.Write(ctx, data)
+		done <- outcome{h, err}
+	}()
+	<-localEntered
+	deadline := time.Now().Add(10 * time.Second)
+	for !holds(c, n2, want) || !holds(c, n3, want) {
+		if time.Now().After(deadline) {
+			t.Fatal("the remote replicas did not store the block within 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-done:
+		t.Fatal("Write returned while the local replica had yet to read the block")
+	default:
+	}
+	close(letLocalGo)
+	r := <-done
+	if r.err != nil || r.h != want {
+		t.Fatalf("Write: %s %v, want %s", r.h, r.err, want)
+	}
+	for i := range data { // the caller reuses its buffer
+		data[i] = 'x'
+	}
+	s.Wait()
+	for _, n := range c.ids {
+		if size, err := c.stores[n].Verify(want); err != nil {
+			t.Errorf("replica %s: the stored block does not hash to %s (%d bytes): %v", n.Short(), want, size, err)
+		}
 	}
 }
