@@ -32,6 +32,13 @@ func newTestModel(t testing.TB) testEnv {
 // its database; it also runs at the end of the test.
 func openTestModel(t testing.TB, dir string, now func() time.Time) testEnv {
 	t.Helper()
+	return openTestModelWith(t, dir, now, 64<<10, nil)
+}
+
+// openTestModelWith is openTestModel with block size blockSize and, if
+// wrap is set, the model's block store wrapped by it.
+func openTestModelWith(t testing.TB, dir string, now func() time.Time, blockSize int, wrap func(Blocks) Blocks) testEnv {
+	t.Helper()
 	db, err := storage.OpenDB(filepath.Join(dir, "meta"))
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +63,11 @@ func openTestModel(t testing.TB, dir string, now func() time.Time) testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Open(Config{BlockSize: 64 << 10, MinPartSize: 1}, local, singlePlacement{local}, bs, refs, clock, &table.LocalLocker{}, log)
+	var blocks Blocks = bs
+	if wrap != nil {
+		blocks = wrap(bs)
+	}
+	m, err := Open(Config{BlockSize: blockSize, MinPartSize: 1}, local, singlePlacement{local}, blocks, refs, clock, &table.LocalLocker{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

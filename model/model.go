@@ -74,8 +74,8 @@ type Model struct {
 	// name), cleared by the hooks of their tables.
 	keyCache    ttlCache[Key]
 	bucketCache ttlCache[Bucket]
-	aliasHints  aliasHints // bucket id each global name resolved to last
-	bufs        blockBufs  // block-sized buffers (blockbufs.go)
+	aliasHints  aliasHints       // bucket id each global name resolved to last
+	bufs        *storage.BufPool // block-sized upload buffers
 
 	keys       *table.Table[Key]
 	buckets    *table.Table[Bucket]
@@ -117,7 +117,8 @@ func Open(cfg Config, local *table.Local, placement table.Placement, blocks Bloc
 		return nil, fmt.Errorf("model: a clock and a locker are required")
 	}
 	cfg.setDefaults()
-	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs, locker: locker}
+	m := &Model{cfg: cfg, log: log, clock: clock, local: local, blocks: blocks, refs: refs, locker: locker,
+		bufs: storage.NewBufPool(cfg.BlockSize, keepBlockBufs, idleBlockBufs)}
 	var err error
 	clearKeys := func(*table.Tx, *Key, Key) error { m.keyCache.clear(); return nil }
 	if m.keys, err = table.New(table.Schema[Key]{Name: "keys", Encode: encodeEntry[Key], Decode: decodeEntry[Key], Updated: clearKeys, KeepTombstones: true}, local, placement, table.Options[Key]{}); err != nil {

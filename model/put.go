@@ -304,6 +304,6 @@ func checkConditions(o Object, key string, cond WriteConditions) error {
 	return nil
 }
 
-func (m *Model) getBuf() []byte { return m.bufs.get(m.cfg.BlockSize) }
+func (m *Model) getBuf() []byte { return m.bufs.Get() }
 
-func (m *Model) putBuf(b []byte) { m.bufs.put(b, m.cfg.BlockSize) }
+func (m *Model) putBuf(b []byte) { m.bufs.Put(b) }

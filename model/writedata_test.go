@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/garage-web/garage-web/storage"
 	"github.com/garage-web/garage-web/table"
-	"github.com/garage-web/garage-web/table/crdt"
 )
 
 // flakyBlocks fails the write of block number failAt (counting from 1;
@@ -51,34 +48,8 @@ func (b *flakyBlocks) Write(ctx context.Context, data []byte) (storage.Hash, err
 // openModelBlocks is openTestModel with the block store wrapped by wrap.
 func openModelBlocks(t testing.TB, blockSize int, wrap func(Blocks) Blocks) (*Model, *table.Local) {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := storage.OpenDB(filepath.Join(dir, "meta"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := storage.OpenBlockStore(filepath.Join(dir, "data"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs, err := storage.NewRefCounts(db, bs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clock, err := crdt.OpenClock(filepath.Join(dir, "meta", "clock"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := table.NewLocal("n0", db, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Open(Config{BlockSize: blockSize, MinPartSize: 1}, local, singlePlacement{local}, wrap(bs), refs, clock, &table.LocalLocker{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, local
+	e := openTestModelWith(t, t.TempDir(), nil, blockSize, wrap)
+	return e.m, e.local
 }
 
 func randomData(n int, seed byte) []byte {

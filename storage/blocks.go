@@ -64,7 +64,7 @@ type BlockStore struct {
 	// block write (a full disk, say). It must not block.
 	OnWriteError func(error)
 
-	bufs  *bufPool    // of pooledBlockSize, for ReadPooled (bufpool.go)
+	bufs  *BufPool    // of pooledBlockSize, for ReadPooled (bufpool.go)
 	cache *blockCache // nil: no cache
 
 	direct   atomic.Bool // SetDirectWrites
@@ -78,7 +78,7 @@ func OpenBlockStore(dir string, level int) (*BlockStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	s := &BlockStore{dir: dir, level: level, bufs: newBufPool(pooledBlockSize, idleReadBuffers, idleBufferTime)}
+	s := &BlockStore{dir: dir, level: level, bufs: NewBufPool(pooledBlockSize, idleReadBuffers, idleBufferTime)}
 	var err error
 	if level > 0 {
 		s.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)), zstd.WithEncoderConcurrency(1))
@@ -355,13 +355,13 @@ func (s *BlockStore) readDisk(h Hash, full bool) (data []byte, release func(), e
 // getBuf returns a buffer of at least size bytes, pooled when small enough.
 func (s *BlockStore) getBuf(size int64) []byte {
 	if size <= pooledBlockSize {
-		return s.bufs.get()
+		return s.bufs.Get()
 	}
 	return make([]byte, size)
 }
 
 func (s *BlockStore) putBuf(b []byte) {
-	s.bufs.put(b)
+	s.bufs.Put(b)
 }
 
 func (s *BlockStore) corrupt(h Hash) {

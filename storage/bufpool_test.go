@@ -6,17 +6,17 @@ import (
 )
 
 func TestBufPoolKeepsAtMostMax(t *testing.T) {
-	p := newBufPool(64, 3, time.Hour)
+	p := NewBufPool(64, 3, time.Hour)
 	var bufs [][]byte
 	for i := 0; i < 10; i++ {
-		b := p.get()
+		b := p.Get()
 		if len(b) != 64 {
 			t.Fatalf("buffer of %d bytes", len(b))
 		}
 		bufs = append(bufs, b)
 	}
 	for _, b := range bufs {
-		p.put(b)
+		p.Put(b)
 		if n := p.idleCount(); n > 3 {
 			t.Fatalf("%d idle buffers, more than 3", n)
 		}
@@ -24,15 +24,15 @@ func TestBufPoolKeepsAtMostMax(t *testing.T) {
 	if n := p.idleCount(); n != 3 {
 		t.Fatalf("%d idle buffers, want 3", n)
 	}
-	p.put(make([]byte, 10, 100)) // another size: not kept
+	p.Put(make([]byte, 10, 100)) // another size: not kept
 	if n := p.idleCount(); n != 3 {
 		t.Fatalf("%d idle buffers after a foreign one, want 3", n)
 	}
 	// Reuse: the buffers handed out are the idle ones.
-	b := p.get()
+	b := p.Get()
 	b[0] = 7
-	p.put(b)
-	if c := p.get(); &c[0] != &b[0] {
+	p.Put(b)
+	if c := p.Get(); &c[0] != &b[0] {
 		t.Fatal("an idle buffer was not reused")
 	}
 }
@@ -40,10 +40,10 @@ func TestBufPoolKeepsAtMostMax(t *testing.T) {
 // The idle check (run by a timer; called directly here) drops the idle
 // buffers only after a whole period in which none was taken.
 func TestBufPoolIdleCheck(t *testing.T) {
-	p := newBufPool(64, 4, time.Hour)
-	p.put(p.get())
-	p.put(make([]byte, 64))
-	p.get() // taken during this period
+	p := NewBufPool(64, 4, time.Hour)
+	p.Put(p.Get())
+	p.Put(make([]byte, 64))
+	p.Get() // taken during this period
 	p.idleCheck()
 	if n := p.idleCount(); n != 1 {
 		t.Fatalf("%d idle buffers after a busy period, want 1", n)
@@ -59,7 +59,7 @@ func TestBufPoolIdleCheck(t *testing.T) {
 		t.Fatal("the idle check is still scheduled with nothing to drop")
 	}
 	// A later put schedules a new check.
-	p.put(make([]byte, 64))
+	p.Put(make([]byte, 64))
 	p.mu.Lock()
 	scheduled := p.timer != nil
 	p.mu.Unlock()
