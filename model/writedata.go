@@ -18,12 +18,9 @@ import (
 // the next block.
 //
 // Memory: at most maxBlockBuffers block buffers per upload (a token per
-// buffer). A block's buffer goes back to the pool only once its entry is
-// recorded, as when each writer recorded its own block: a replicated
-// block write returns at its write quorum while the last replica may
-// still be reading the buffer (blockrepl.Store.Write), and the insert's
-// round trip is what gives that write time to end. Reusing the buffer
-// sooner would hand that replica other bytes.
+// buffer). A block's buffer goes back to the pool as soon as its block is
+// stored: Blocks.Write no longer reads it once it returns
+// (blockrepl.Store.Write waits for the writes still reading it).
 const (
 	// blockWriters is how many blocks of one upload are hashed and
 	// written at once: their fsyncs overlap (the file system groups
@@ -33,12 +30,6 @@ const (
 	// being read, those being written, those waiting for their entry.
 	maxBlockBuffers = blockWriters + 2
 )
-
-// writtenBlock is a stored block whose entry is not yet recorded.
-type writtenBlock struct {
-	entry BlockListEntry
-	buf   []byte
-}
 
 // writeData cuts r into blocks stored under data id id, and returns the
 // number of bytes written. It returns once every block and its block list
@@ -68,11 +59,13 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 		data []byte
 	}
 	jobs := make(chan job)
-	written := make(chan writtenBlock, maxBlockBuffers) // never full: one slot per token
+	// Entries of stored blocks, waiting to be recorded; a full channel
+	// holds the writers back until the recorder catches up.
+	written := make(chan BlockListEntry, maxBlockBuffers)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
-		m.recordBlocks(ctx, written, release, fail)
+		m.recordBlocks(ctx, written, fail)
 	}()
 
 	var wg sync.WaitGroup
@@ -82,12 +75,13 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 			defer wg.Done()
 			for j := range jobs {
 				h, err := m.blocks.Write(ctx, j.data)
+				size := int64(len(j.data))
+				release(j.data)
 				if err != nil {
-					release(j.data)
 					fail(fmt.Errorf("store block: %w", err))
 					continue
 				}
-				written <- writtenBlock{BlockListEntry{DataID: id, Offset: j.off, Hash: h[:], Size: int64(len(j.data))}, j.data}
+				written <- BlockListEntry{DataID: id, Offset: j.off, Hash: h[:], Size: size}
 			}
 		}()
 	}
@@ -140,41 +134,32 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 	return off, ctx.Err()
 }
 
-// recordBlocks inserts the entries of the blocks received on written
-// until it is closed, each insert taking every block that is waiting, and
-// then releases their buffers. After a failure (reported with fail) it
-// only releases.
-func (m *Model) recordBlocks(ctx context.Context, written <-chan writtenBlock, release func([]byte), fail func(error)) {
-	var batch []writtenBlock
-	entries := make([]BlockListEntry, 0, maxBlockBuffers)
+// recordBlocks inserts the entries received on written until it is
+// closed, each insert taking every entry that is waiting. After a failure
+// (reported with fail) it only drains written.
+func (m *Model) recordBlocks(ctx context.Context, written <-chan BlockListEntry, fail func(error)) {
+	batch := make([]BlockListEntry, 0, maxBlockBuffers)
 	failed := false
-	for b := range written {
-		batch = append(batch[:0], b)
+	for e := range written {
+		batch = append(batch[:0], e)
 	more:
 		for {
 			select {
-			case b, ok := <-written:
+			case e, ok := <-written:
 				if !ok {
 					break more
 				}
-				batch = append(batch, b)
+				batch = append(batch, e)
 			default:
 				break more
 			}
 		}
-		if !failed && ctx.Err() == nil {
-			entries = entries[:0]
-			for _, b := range batch {
-				entries = append(entries, b.entry)
-			}
-			if err := m.blocklists.Insert(ctx, entries...); err != nil {
-				failed = true
-				fail(fmt.Errorf("record %d blocks: %w", len(entries), err))
-			}
+		if failed || ctx.Err() != nil {
+			continue
 		}
-		for i, b := range batch {
-			release(b.buf)
-			batch[i] = writtenBlock{}
+		if err := m.blocklists.Insert(ctx, batch...); err != nil {
+			failed = true
+			fail(fmt.Errorf("record %d blocks: %w", len(batch), err))
 		}
 	}
 }
