@@ -56,8 +56,9 @@ func (l *Local) getUnlessSame(ctx context.Context, table string, pk, sk, d []byt
 // first and whose remote reads wait for it to send its digest.
 type localFirst struct {
 	wait time.Duration // how long a remote read waits for the local one
-	done chan struct{} // closed once v and err are set
+	done chan struct{} // closed once v, d and err are set
 	v    []byte        // the local copy (nil: none)
+	d    []byte        // its digest (valueDigest), nil without a copy
 	err  error
 }
 
@@ -71,6 +72,9 @@ func newLocalFirst(wait time.Duration) *localFirst {
 // setLocal records the local read's result.
 func (f *localFirst) setLocal(v []byte, err error) {
 	f.v, f.err = v, err
+	if err == nil && v != nil {
+		f.d = valueDigest(v) // once, for every remote replica asked
+	}
 	close(f.done)
 }
 
@@ -92,10 +96,10 @@ func (f *localFirst) get(ctx context.Context, n Node, table string, pk, sk []byt
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if f.err != nil || f.v == nil {
+	if f.d == nil {
 		return n.Get(ctx, table, pk, sk)
 	}
-	v, same, err := dg.getUnlessSame(ctx, table, pk, sk, valueDigest(f.v))
+	v, same, err := dg.getUnlessSame(ctx, table, pk, sk, f.d)
 	if err != nil || !same {
 		return v, err
 	}
