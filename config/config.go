@@ -75,6 +75,10 @@ type Config struct {
 	// with its other replicas (also done when a node comes back and after a
 	// layout change). "10m".
 	AntiEntropyInterval Duration `toml:"anti_entropy_interval"`
+	// read_lease: the length of the read leases that let a storage node
+	// answer reads from its own copy (docs/architecture.md, "Reads take
+	// one round trip"); 0 turns them off.
+	ReadLease Duration `toml:"read_lease"`
 	// scrub_interval: how often every block on disk is re-read and checked.
 	// "720h" (30 days).
 	ScrubInterval Duration `toml:"scrub_interval"`

@@ -44,6 +44,7 @@ func TestLoadDefault(t *testing.T) {
 		ResyncTranquility:   2,
 		BackgroundRate:      8 << 20,
 		AntiEntropyInterval: Duration(10 * time.Minute),
+		ReadLease:           Duration(2 * time.Second),
 		ScrubInterval:       Duration(720 * time.Hour),
 		GCDelay:             Duration(24 * time.Hour),
 		BlockGCDelay:        Duration(10 * time.Minute),

@@ -32,6 +32,14 @@ const (
 	MinNixCacheGCOlderThan = time.Hour
 )
 
+// Bounds of read_lease: shorter leases are renewed too often to hold
+// across a site's round trip; longer ones stall writes for too long when
+// a node is lost.
+const (
+	MinReadLease = 200 * time.Millisecond
+	MaxReadLease = time.Minute
+)
+
 // Consistency modes (consistency_mode), as Garage names them.
 const (
 	ConsistencyConsistent = "consistent"
@@ -114,6 +122,9 @@ func (c *Config) Validate() error {
 		if d.value.D() < d.min {
 			return errorf(d.field, "must be at least %s", d.min)
 		}
+	}
+	if d := c.ReadLease.D(); d != 0 && (d < MinReadLease || d > MaxReadLease) {
+		return errorf("read_lease", "must be \"0s\" (off) or from %s to %s", MinReadLease, MaxReadLease)
 	}
 	if d := c.S3Web.NixCacheGCInterval.D(); d != 0 && d < MinNixCacheGCInterval {
 		return errorf("s3_web.nix_cache_gc_interval", "must be 0 (off) or at least %s", MinNixCacheGCInterval)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/garage-web/garage-web/admin"
+	"github.com/garage-web/garage-web/cluster"
 	"github.com/garage-web/garage-web/config"
 	"github.com/garage-web/garage-web/internal/buildinfo"
 	"github.com/garage-web/garage-web/internal/diskspace"
@@ -44,6 +45,7 @@ type Node struct {
 	cluster  *clusterNode
 	repl     replicated
 	sync     tableSync
+	leases   *table.Leases // read leases (nil: off)
 	gc       *table.GC
 	model    *model.Model
 	registry *prometheus.Registry
@@ -115,6 +117,11 @@ func Open(cfg *config.Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	sm.queue = local.Queue()
+	if n.leases, err = n.cluster.openLeases(local, func(ctx context.Context, p uint8, peers []cluster.NodeID) error {
+		return n.sync.SyncPartition(ctx, p, peers)
+	}, n.registry); err != nil {
+		return nil, err
+	}
 	if n.repl, err = n.cluster.wireTables(local, n.blocks, n.registry); err != nil {
 		return nil, err
 	}
@@ -199,6 +206,9 @@ func (n *Node) Run(ctx context.Context, out io.Writer) error {
 	go releaseStartupPagesLater(ctx, n.log) // startpages.go
 	go n.disk.Run(ctx)
 	go n.sync.s.Run(ctx)
+	if n.leases != nil {
+		go n.leases.Run(ctx)
+	}
 	go n.repair.run(ctx)
 	go n.gc.Run(ctx)
 	defer n.startNixGC(ctx)() // nixgc.go

@@ -17,8 +17,21 @@ import (
 type fakeNet struct {
 	mu       sync.Mutex
 	handlers map[cluster.NodeID]map[string]func(context.Context, cluster.NodeID, []byte) ([]byte, error)
-	cut      map[cluster.NodeID]bool // unreachable nodes
+	cut      map[cluster.NodeID]bool    // unreachable nodes
+	pairs    map[[2]cluster.NodeID]bool // cut links, both ways
 	calls    atomic.Int64
+	gets     atomic.Int64 // table.get calls
+}
+
+// setPairCut cuts (or heals) the link between a and b only.
+func (n *fakeNet) setPairCut(a, b cluster.NodeID, cut bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pairs == nil {
+		n.pairs = map[[2]cluster.NodeID]bool{}
+	}
+	n.pairs[[2]cluster.NodeID{a, b}] = cut
+	n.pairs[[2]cluster.NodeID{b, a}] = cut
 }
 
 func newFakeNet() *fakeNet {
@@ -60,12 +73,15 @@ type fakeCaller struct {
 
 func (c fakeCaller) Call(ctx context.Context, to cluster.NodeID, method string, body []byte) ([]byte, error) {
 	c.n.calls.Add(1)
+	if method == MethodGet {
+		c.n.gets.Add(1)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c.n.mu.Lock()
 	h := c.n.handlers[to][method]
-	cut := c.n.cut[to] || c.n.cut[c.from]
+	cut := c.n.cut[to] || c.n.cut[c.from] || c.n.pairs[[2]cluster.NodeID{c.from, to}]
 	c.n.mu.Unlock()
 	if cut {
 		return nil, fmt.Errorf("call %s on %s: %w", method, to.Short(), errUnreachable)

@@ -58,6 +58,8 @@ type Tx struct {
 	bolt     *bolt.Tx
 	now      time.Time
 	enqueued bool
+	origin   origin
+	marks    []markRef
 }
 
 // Bolt returns the underlying bbolt transaction, for hooks that keep local
@@ -102,7 +104,17 @@ type Local struct {
 	mu     sync.RWMutex
 	tables map[string]localTable
 	queue  *Queue
+	// leases, when set (SetLeases), are this node's read leases; writes
+	// then mark the keys they change (lease_dirty.go).
+	leases *Leases
 }
+
+// SetLeases makes l keep the dirty marks of leases and report its grants
+// with every answer. It must be called before l serves requests.
+func (l *Local) SetLeases(lz *Leases) { l.leases = lz }
+
+// Leases returns the leases set with SetLeases, or nil.
+func (l *Local) Leases() *Leases { return l.leases }
 
 // NewLocal returns the local node with the given id over db.
 func NewLocal(id string, db *storage.DB, log *slog.Logger) (*Local, error) {
@@ -168,19 +180,34 @@ func (l *Local) table(name string) (localTable, error) {
 // transaction and returns after the commit, with the Stamp of what each
 // value was merged into.
 func (l *Local) Update(ctx context.Context, table string, values [][]byte) ([]uint64, error) {
+	prior, _, err := l.updateFrom(ctx, table, values, originRemote)
+	return prior, err
+}
+
+// markRef is a dirty mark an update made: the storage key and the mark's
+// sequence number.
+type markRef struct {
+	key []byte
+	seq uint64
+}
+
+// updateFrom is Update for a write of origin o; it also returns the dirty
+// marks it made (none without leases).
+func (l *Local) updateFrom(ctx context.Context, table string, values [][]byte, o origin) ([]uint64, []markRef, error) {
 	t, err := l.table(table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	enqueued := false
 	var prior []uint64
+	var marks []markRef
 	err = l.db.Batch(func(btx *bolt.Tx) error {
 		// Batch may run this again (alone) if another call of its batch
 		// failed: start over each time.
-		tx := &Tx{bolt: btx, now: l.now()}
+		tx := &Tx{bolt: btx, now: l.now(), origin: o}
 		prior = make([]uint64, len(values))
 		for i, v := range values {
 			p, err := t.apply(tx, v)
@@ -190,15 +217,28 @@ func (l *Local) Update(ctx context.Context, table string, values [][]byte) ([]ui
 			prior[i] = p
 		}
 		enqueued = enqueued || tx.enqueued
+		marks = tx.marks
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update %s: %w", table, err)
+		return nil, nil, fmt.Errorf("update %s: %w", table, err)
 	}
 	if enqueued {
 		l.queue.wake()
 	}
-	return prior, nil
+	return prior, marks, nil
+}
+
+// mark records, before tx commits, that key of table changes (a no-op
+// without leases).
+func (l *Local) mark(tx *Tx, table string, key []byte) {
+	if l.leases == nil || tx.origin == originSync {
+		return
+	}
+	seq := l.leases.dirty.mark(table, key, tx.origin)
+	if tx.origin == originOwn {
+		tx.marks = append(tx.marks, markRef{key: key, seq: seq})
+	}
 }
 
 // Get implements Node.

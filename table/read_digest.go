@@ -27,14 +27,6 @@ func valueDigest(v []byte) []byte {
 	return d[:]
 }
 
-// digestGetter is a Node that can answer a read with "same as digest"
-// (Remote does; Local and test wrappers do not need to).
-type digestGetter interface {
-	// getUnlessSame is Get, except that when the node's copy has digest
-	// d it returns same = true and no value.
-	getUnlessSame(ctx context.Context, table string, pk, sk, d []byte) (v []byte, same bool, err error)
-}
-
 // getUnlessSame answers a get that carries the caller's digest d: Same
 // when the stored value has it, the value otherwise.
 func (l *Local) getUnlessSame(ctx context.Context, table string, pk, sk, d []byte) (getRes, error) {
@@ -81,27 +73,26 @@ func (f *localFirst) setLocal(v []byte, err error) {
 // get reads (pk, sk) from remote replica n, sending the local copy's
 // digest once the local read is done: on "same" it returns the local
 // bytes. Without a local copy (or if the local read failed or is late)
-// it is a plain Get.
-func (f *localFirst) get(ctx context.Context, n Node, table string, pk, sk []byte) ([]byte, error) {
-	dg, ok := n.(digestGetter)
+// it is a plain Get. It returns the read-lease holders n lists.
+func (f *localFirst) get(ctx context.Context, n Node, table string, pk, sk []byte) ([]byte, Holders, error) {
+	ln, ok := n.(leasedNode)
 	if !ok {
-		return n.Get(ctx, table, pk, sk)
+		v, err := n.Get(ctx, table, pk, sk)
+		return v, Holders{}, err
 	}
 	timer := time.NewTimer(f.wait)
 	defer timer.Stop()
 	select {
 	case <-f.done:
 	case <-timer.C:
-		return n.Get(ctx, table, pk, sk)
+		v, _, h, err := ln.getHolders(ctx, table, pk, sk, nil)
+		return v, h, err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, Holders{}, ctx.Err()
 	}
-	if f.d == nil {
-		return n.Get(ctx, table, pk, sk)
-	}
-	v, same, err := dg.getUnlessSame(ctx, table, pk, sk, f.d)
+	v, same, h, err := ln.getHolders(ctx, table, pk, sk, f.d)
 	if err != nil || !same {
-		return v, err
+		return v, h, err
 	}
-	return f.v, nil
+	return f.v, h, nil
 }

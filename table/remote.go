@@ -2,6 +2,7 @@ package table
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/garage-web/garage-web/cluster"
 )
@@ -42,6 +43,8 @@ type (
 	updateRes struct {
 		// Prior holds, per value, the Stamp of the entry held before.
 		Prior []uint64 `cbor:"1,keyasint,omitempty"`
+		// Holders are the read leases the replica granted (lease.go).
+		Holders *wireHolders `cbor:"2,keyasint,omitempty"`
 	}
 	getReq struct {
 		Table string `cbor:"1,keyasint"`
@@ -59,6 +62,8 @@ type (
 		// Same: the callee's copy has the digest the request carried;
 		// Value is then empty. Never set without a Digest in the request.
 		Same bool `cbor:"3,keyasint,omitempty"`
+		// Holders are the read leases the replica granted (lease.go).
+		Holders *wireHolders `cbor:"4,keyasint,omitempty"`
 	}
 	rangeReq struct {
 		Table   string `cbor:"1,keyasint"`
@@ -84,14 +89,20 @@ func RegisterRPC(r Registrar, l *Local) {
 	registerSyncRPC(r, l)
 	r.Handle(MethodUpdate, serve(func(ctx context.Context, _ cluster.NodeID, req updateReq) (updateRes, error) {
 		prior, err := l.Update(ctx, req.Table, req.Values)
-		return updateRes{Prior: prior}, err
+		return updateRes{Prior: prior, Holders: l.wireHolders()}, err
 	}))
 	r.Handle(MethodGet, serve(func(ctx context.Context, _ cluster.NodeID, req getReq) (getRes, error) {
+		var res getRes
+		var err error
 		if len(req.Digest) > 0 {
-			return l.getUnlessSame(ctx, req.Table, req.PK, req.SK, req.Digest)
+			res, err = l.getUnlessSame(ctx, req.Table, req.PK, req.SK, req.Digest)
+		} else {
+			var v []byte
+			v, err = l.Get(ctx, req.Table, req.PK, req.SK)
+			res = getRes{Found: v != nil, Value: v}
 		}
-		v, err := l.Get(ctx, req.Table, req.PK, req.SK)
-		return getRes{Found: v != nil, Value: v}, err
+		res.Holders = l.wireHolders()
+		return res, err
 	}))
 	r.Handle(MethodRange, serve(func(ctx context.Context, _ cluster.NodeID, req rangeReq) (rangeRes, error) {
 		q := RangeQuery{Start: req.Start, Prefix: req.Prefix, Filter: req.Filter, Limit: req.Limit, Reverse: req.Reverse}
@@ -126,14 +137,24 @@ func (r *Remote) NodeID() cluster.NodeID { return r.id }
 // Update implements Node. A node that sent no prior stamps (an older
 // version) gives nil.
 func (r *Remote) Update(ctx context.Context, table string, values [][]byte) ([]uint64, error) {
+	prior, _, err := r.updateHolders(ctx, table, values)
+	return prior, err
+}
+
+// updateHolders implements leasedNode.
+func (r *Remote) updateHolders(ctx context.Context, table string, values [][]byte) ([]uint64, Holders, error) {
 	res, err := call[updateReq, updateRes](ctx, r.c, r.id, MethodUpdate, updateReq{Table: table, Values: values})
 	if err != nil {
-		return nil, err
+		return nil, Holders{}, err
+	}
+	h, err := fromWireHolders(res.Holders)
+	if err != nil {
+		return nil, Holders{}, fmt.Errorf("update answer of %s: %w", r.id.Short(), err)
 	}
 	if len(res.Prior) != len(values) {
-		return nil, nil
+		return nil, h, nil
 	}
-	return res.Prior, nil
+	return res.Prior, h, nil
 }
 
 // Get implements Node.
@@ -151,16 +172,30 @@ func (r *Remote) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, 
 // getUnlessSame implements digestGetter. A node that does not know
 // getReq.Digest answers with the value, which is returned as usual.
 func (r *Remote) getUnlessSame(ctx context.Context, table string, pk, sk, d []byte) ([]byte, bool, error) {
+	v, same, _, err := r.getHolders(ctx, table, pk, sk, d)
+	return v, same, err
+}
+
+// getHolders implements leasedNode: Get, or getUnlessSame with a digest
+// d, with the holders of the node's grants.
+func (r *Remote) getHolders(ctx context.Context, table string, pk, sk, d []byte) ([]byte, bool, Holders, error) {
 	res, err := call[getReq, getRes](ctx, r.c, r.id, MethodGet, getReq{Table: table, PK: pk, SK: sk, Digest: d})
-	switch {
-	case err != nil || !res.Found:
-		return nil, false, err
-	case res.Same:
-		return nil, true, nil
-	case res.Value == nil:
-		return []byte{}, false, nil
+	if err != nil {
+		return nil, false, Holders{}, err
 	}
-	return res.Value, false, nil
+	h, err := fromWireHolders(res.Holders)
+	if err != nil {
+		return nil, false, Holders{}, fmt.Errorf("get answer of %s: %w", r.id.Short(), err)
+	}
+	switch {
+	case !res.Found:
+		return nil, false, h, nil
+	case res.Same:
+		return nil, true, h, nil
+	case res.Value == nil:
+		return []byte{}, false, h, nil
+	}
+	return res.Value, false, h, nil
 }
 
 // Range implements Node.

@@ -390,7 +390,7 @@ func (d *differ) pullEntries(ctx context.Context, keys [][]byte) error {
 		if len(vs) == 0 {
 			continue
 		}
-		if _, err := d.s.cfg.Local.Update(ctx, d.table, vs); err != nil {
+		if _, _, err := d.s.cfg.Local.updateFrom(ctx, d.table, vs, originSync); err != nil {
 			return fmt.Errorf("merge pulled entries: %w", err)
 		}
 		d.res.Received += len(vs)

@@ -169,9 +169,30 @@ func (t *Table[E]) writeTo(ctx context.Context, h PartitionHash, values [][]byte
 
 // ack is one replica's answer to a write.
 type ack struct {
-	node  int // index in the union of the sets' nodes
-	prior []uint64
-	err   error
+	node    int // index in the union of the sets' nodes
+	prior   []uint64
+	holders Holders   // the read leases the replica granted
+	marks   []markRef // the local replica's dirty marks (own writes)
+	err     error
+}
+
+// updateNode sends values to n: through updateFrom for the local node
+// (the write is this node's own), with the holders of n's grants when n
+// reports them.
+func (t *Table[E]) updateNode(ctx context.Context, n Node, values [][]byte) ack {
+	var a ack
+	switch ln := n.(type) {
+	case *Local:
+		a.prior, a.marks, a.err = ln.updateFrom(ctx, t.schema.Name, values, originOwn)
+		if a.err == nil && ln.leases != nil {
+			a.holders = ln.leases.holders()
+		}
+	case leasedNode:
+		a.prior, a.holders, a.err = ln.updateHolders(ctx, t.schema.Name, values)
+	default:
+		a.prior, a.err = n.Update(ctx, t.schema.Name, values)
+	}
+	return a
 }
 
 // add folds a successful answer to a write of n values into p.
@@ -230,21 +251,25 @@ func (t *Table[E]) write(ctx context.Context, sets []WriteSet, values [][]byte) 
 			// Replicas beyond the quorum finish in the background.
 			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			ps, err := n.Update(wctx, t.schema.Name, values)
-			if err != nil {
-				err = fmt.Errorf("node %s: %w", n.ID(), err)
+			a := t.updateNode(wctx, n, values)
+			if a.err != nil {
+				a.err = fmt.Errorf("node %s: %w", n.ID(), a.err)
 			}
-			results <- ack{node: i, prior: ps, err: err}
+			a.node = i
+			results <- a
 		}()
 	}
 	ok := make([]int, len(sets))
 	failed := make([]int, len(sets))
 	short := len(sets) // sets still below their quorum
 	var errs []error
+	hw := newHolderWait(t, nodes)
 	for short > 0 {
 		select {
 		case a := <-results:
+			hw.answered(a.node, a.err == nil, a.holders)
 			if a.err == nil {
+				hw.marks = append(hw.marks, a.marks...)
 				prior.add(a, len(values))
 				for _, si := range in[a.node] {
 					ok[si]++
@@ -265,6 +290,23 @@ func (t *Table[E]) write(ctx context.Context, sets []WriteSet, values [][]byte) 
 			return Prior{}, fmt.Errorf("write %s: not acknowledged by a quorum: %w", t.schema.Name, ctx.Err())
 		}
 	}
+	// Every read-lease holder the acknowledging replicas listed must have
+	// the write too (or have lost its lease) before it counts.
+	if err := hw.wait(ctx, func(ctx context.Context) (int, bool, Holders, error) {
+		select {
+		case a := <-results:
+			if a.err == nil {
+				hw.marks = append(hw.marks, a.marks...)
+				prior.add(a, len(values))
+			}
+			return a.node, a.err == nil, a.holders, nil
+		case <-ctx.Done():
+			return 0, false, Holders{}, ctx.Err()
+		}
+	}); err != nil {
+		return Prior{}, fmt.Errorf("write %s: %w", t.schema.Name, err)
+	}
+	hw.settleOwn()
 	// Answers already in count too: a higher stamp only makes the caller
 	// more careful.
 	for {
@@ -291,10 +333,15 @@ func (t *Table[E]) single(n Node, op string, err error) error {
 
 // answer is one replica's reply to a read.
 type answer struct {
-	node   Node
-	values [][]byte
-	err    error
+	node    Node
+	values  [][]byte
+	holders Holders
+	err     error
 }
+
+// asker reads from one replica: its values and the read-lease holders it
+// lists.
+type asker func(context.Context, Node) ([][]byte, Holders, error)
 
 // readQuorum asks replicas until a read quorum answered. nodes come in
 // order of preference (the local node first, then the nearest): only the
@@ -304,28 +351,38 @@ type answer struct {
 // replica at once and dropping the slowest answer cost a whole RPC per
 // read on both sides (a third of a 3-node cluster's RPCs under small
 // GETs) for an answer that was thrown away.
-func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(context.Context, Node) ([][]byte, error)) ([]answer, error) {
+//
+// Once the quorum answered, the read-lease holders the answers list must
+// answer too (they are asked if they were not), or lose their lease
+// (holderWait): a value this read returns is then on every holder, so
+// that no local read there can miss it later.
+func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask asker) ([]answer, error) {
 	quorum := max(1, t.placement.ReadQuorum())
 	if len(nodes) < quorum {
 		return nil, fmt.Errorf("read %s: %w: %d replicas placed, %d needed", t.schema.Name, ErrQuorum, len(nodes), quorum)
 	}
 	if len(nodes) == 1 {
-		vs, err := ask(ctx, nodes[0])
+		vs, _, err := ask(ctx, nodes[0])
 		if err != nil {
 			return nil, t.single(nodes[0], "read", err)
 		}
 		return []answer{{node: nodes[0], values: vs}}, nil
 	}
-	ch := make(chan answer, len(nodes))
+	type indexed struct {
+		answer
+		i int
+	}
+	ch := make(chan indexed, len(nodes))
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	asked := 0
 	askNext := func() {
-		n := nodes[asked]
+		i := asked
+		n := nodes[i]
 		asked++
 		go func() {
-			vs, err := ask(rctx, n)
-			ch <- answer{node: n, values: vs, err: err}
+			vs, h, err := ask(rctx, n)
+			ch <- indexed{answer{node: n, values: vs, holders: h, err: err}, i}
 		}()
 	}
 	for asked < quorum {
@@ -337,11 +394,13 @@ func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(contex
 		defer timer.Stop()
 		hedge = timer.C
 	}
+	hw := newHolderWait(t, nodes)
 	var got []answer
 	var errs []error
-	for {
+	for len(got) < quorum {
 		select {
 		case a := <-ch:
+			hw.answered(a.i, a.err == nil, a.holders)
 			if a.err != nil {
 				errs = append(errs, fmt.Errorf("node %s: %w", a.node.ID(), a.err))
 				if len(nodes)-len(errs) < quorum {
@@ -352,10 +411,7 @@ func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(contex
 				}
 				continue
 			}
-			got = append(got, a)
-			if len(got) >= quorum {
-				return got, nil
-			}
+			got = append(got, a.answer)
 		case <-hedge:
 			hedge = nil
 			for asked < len(nodes) {
@@ -363,46 +419,131 @@ func (t *Table[E]) readQuorum(ctx context.Context, nodes []Node, ask func(contex
 			}
 		}
 	}
+	if len(hw.missing()) == 0 {
+		return got, nil
+	}
+	for asked < len(nodes) {
+		askNext()
+	}
+	err := hw.wait(ctx, func(ctx context.Context) (int, bool, Holders, error) {
+		select {
+		case a := <-ch:
+			if a.err == nil {
+				got = append(got, a.answer)
+			}
+			return a.i, a.err == nil, a.holders, nil
+		case <-ctx.Done():
+			return 0, false, Holders{}, ctx.Err()
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.schema.Name, err)
+	}
+	return got, nil
 }
 
-// Get returns the merged entry at (pk, sk) from a read quorum.
+// Get returns the merged entry at (pk, sk): from this node's copy when a
+// read lease allows (lease.go), from a read quorum otherwise.
 func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 	var zero E
-	nodes := t.placement.Nodes(HashPartitionKey(pk))
+	h := HashPartitionKey(pk)
+	nodes := t.placement.Nodes(h)
 	if t.onlyLocal(nodes) {
 		return t.getLocal(ctx, pk, sk)
+	}
+	lz := t.local.leases
+	localAsked := len(nodes) > 1 && nodes[0] == Node(t.local)
+	var seq uint64
+	if lz != nil && localAsked {
+		if lz.Readable(h.Partition()) {
+			e, found, err := t.getLocal(ctx, pk, sk)
+			// The mark is checked after the read: a write marks its keys
+			// before it commits, so a value this read saw is marked.
+			if err == nil && !lz.dirty.isDirty(t.schema.Name, storageKey(pk, sk)) {
+				lz.m.reads.WithLabelValues(t.schema.Name, "local").Inc()
+				return e, found, nil
+			}
+		}
+		lz.m.reads.WithLabelValues(t.schema.Name, "quorum").Inc()
+		seq = lz.dirty.current()
 	}
 	// The local replica, asked first (Nodes puts it first when it holds
 	// the partition), sends its digest to the others (read_digest.go).
 	var lf *localFirst
-	if len(nodes) > 1 && nodes[0] == Node(t.local) {
+	if localAsked {
 		lf = newLocalFirst(t.readHedge())
 	}
-	answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
+	answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, Holders, error) {
 		var v []byte
+		var hs Holders
 		var err error
 		switch {
-		case lf == nil:
-			v, err = n.Get(ctx, t.schema.Name, pk, sk)
 		case n == Node(t.local):
-			v, err = n.Get(ctx, t.schema.Name, pk, sk)
-			lf.setLocal(v, err)
+			v, err = t.local.Get(ctx, t.schema.Name, pk, sk)
+			if lf != nil {
+				lf.setLocal(v, err)
+			}
+			if err == nil && lz != nil {
+				hs = lz.holders()
+			}
+		case lf == nil:
+			v, hs, err = getWithHolders(ctx, n, t.schema.Name, pk, sk)
 		default:
-			v, err = lf.get(ctx, n, t.schema.Name, pk, sk)
+			v, hs, err = lf.get(ctx, n, t.schema.Name, pk, sk)
 		}
 		if v == nil {
-			return nil, err
+			return nil, hs, err
 		}
-		return [][]byte{v}, err
+		return [][]byte{v}, hs, err
 	})
 	if err != nil {
 		return zero, false, err
 	}
-	merged, found, err := t.mergeAnswers(ctx, HashPartitionKey(pk), answers, 0)
-	if err != nil || !found {
+	merged, found, err := t.mergeAnswers(ctx, h, answers, 0)
+	if err != nil {
 		return zero, false, err
 	}
+	if lz != nil && localAsked && t.localSettled(answers, merged, found) {
+		lz.dirty.settled(t.schema.Name, storageKey(pk, sk), seq)
+	}
+	if !found {
+		return zero, false, nil
+	}
 	return merged, true, nil
+}
+
+// localSettled reports whether a quorum read that returned merged found
+// this node's copy on a write quorum: every replica asked (a write
+// quorum) answered the same, or the local copy is the merged value,
+// which mergeAnswers brought to a write quorum.
+func (t *Table[E]) localSettled(answers []answer, merged E, found bool) bool {
+	var local *answer
+	for i := range answers {
+		if answers[i].node == Node(t.local) {
+			local = &answers[i]
+		}
+	}
+	if local == nil {
+		return false
+	}
+	if len(answers) >= max(2, t.placement.WriteQuorum()) && sameValues(answers, 0) {
+		return true
+	}
+	if !found || len(local.values) == 0 {
+		return false
+	}
+	enc, err := t.schema.Encode(merged)
+	return err == nil && bytes.Equal(enc, local.values[0])
+}
+
+// getWithHolders is n.Get, with the holders n lists when it reports them.
+func getWithHolders(ctx context.Context, n Node, table string, pk, sk []byte) ([]byte, Holders, error) {
+	if ln, ok := n.(leasedNode); ok {
+		v, _, h, err := ln.getHolders(ctx, table, pk, sk, nil)
+		return v, h, err
+	}
+	v, err := n.Get(ctx, table, pk, sk)
+	return v, Holders{}, err
 }
 
 // mergeAnswers merges the i-th value of every answer's list as one entry
@@ -464,10 +605,12 @@ func (t *Table[E]) mergeAnswers(ctx context.Context, h PartitionHash, answers []
 	}
 	sets, done := t.writeSets(h)
 	defer done()
-	if len(sets) > 1 || len(stale) == 0 {
+	if len(sets) > 1 || len(stale) == 0 || t.leased(answers) {
 		// A layout change is moving data (the value must be on a quorum
 		// of every replica set in use, not only of the set read), or the
-		// read quorum is smaller than the write quorum: write it to all.
+		// read quorum is smaller than the write quorum, or read leases
+		// are in use (the value must reach every holder too): write it
+		// to all, as a write.
 		if _, err := t.write(ctx, sets, [][]byte{enc}); err != nil {
 			return merged, false, fmt.Errorf("read %s: the value read could not be written back: %w", t.schema.Name, err)
 		}
@@ -490,6 +633,20 @@ func (t *Table[E]) mergeAnswers(ctx context.Context, h PartitionHash, answers []
 		return merged, false, fmt.Errorf("read %s: %w: the value read could not be written back to a write quorum: %w", t.schema.Name, ErrQuorum, errors.Join(errs...))
 	}
 	return merged, true, nil
+}
+
+// leased reports whether read leases take part in a read: this node has
+// leases, or an answer listed holders.
+func (t *Table[E]) leased(answers []answer) bool {
+	if t.local.leases != nil {
+		return true
+	}
+	for _, a := range answers {
+		if !a.holders.empty() {
+			return true
+		}
+	}
+	return false
 }
 
 // sameValues reports whether every answer holds the same i-th value, or
@@ -540,22 +697,19 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 		decode = t.schema.DecodeLight
 	}
 	if t.onlyLocal(nodes) {
-		// Only this node: decode each entry once, filtering as we go.
-		var out []E
-		if q.Limit > 0 {
-			out = make([]E, 0, min(q.Limit, 1024))
+		return t.rangeLocal(ctx, pk, q, decode)
+	}
+	if lz := t.local.leases; lz != nil && nodes[0] == Node(t.local) {
+		// Under a read lease, from this node's copy when no key of the
+		// partition carries a dirty mark, checked after the scan (writes
+		// mark before they commit).
+		p := HashPartitionKey(pk).Partition()
+		if lz.Readable(p) && !lz.dirty.partitionDirty(p) {
+			out, err := t.rangeLocal(ctx, pk, q, decode)
+			if err == nil && !lz.dirty.partitionDirty(p) {
+				return out, nil
+			}
 		}
-		err := t.local.scan(ctx, t.schema.Name, pk, q, func(v []byte) (bool, error) {
-			e, err := decode(v)
-			if err != nil {
-				return false, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
-			}
-			if t.keep(q.Filter, e) {
-				out = append(out, e)
-			}
-			return q.Limit > 0 && len(out) >= q.Limit, nil
-		})
-		return out, err
 	}
 	if len(nodes) == 1 {
 		vs, err := nodes[0].Range(ctx, t.schema.Name, pk, q)
@@ -577,8 +731,9 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 	sub.Filter = FilterAll
 	var skip []byte // reverse paging: the inclusive start already returned
 	for {
-		answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, error) {
-			return n.Range(ctx, t.schema.Name, pk, sub)
+		answers, err := t.readQuorum(ctx, nodes, func(ctx context.Context, n Node) ([][]byte, Holders, error) {
+			vs, err := n.Range(ctx, t.schema.Name, pk, sub)
+			return vs, Holders{}, err
 		})
 		if err != nil {
 			return nil, err
@@ -607,6 +762,26 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 			sub.Start = append(bytes.Clone(cut), 0)
 		}
 	}
+}
+
+// rangeLocal is Range from this node's copy alone: each entry decoded
+// once, filtered as it goes.
+func (t *Table[E]) rangeLocal(ctx context.Context, pk []byte, q RangeQuery, decode func([]byte) (E, error)) ([]E, error) {
+	var out []E
+	if q.Limit > 0 {
+		out = make([]E, 0, min(q.Limit, 1024))
+	}
+	err := t.local.scan(ctx, t.schema.Name, pk, q, func(v []byte) (bool, error) {
+		e, err := decode(v)
+		if err != nil {
+			return false, fmt.Errorf("decode %s entry: %w", t.schema.Name, err)
+		}
+		if t.keep(q.Filter, e) {
+			out = append(out, e)
+		}
+		return q.Limit > 0 && len(out) >= q.Limit, nil
+	})
+	return out, err
 }
 
 // mergeRanges merges several replicas' answers to a range query by sort
@@ -733,6 +908,7 @@ func (l *localImpl[E]) apply(tx *Tx, value []byte) (uint64, error) {
 	if oldRaw != nil && bytes.Equal(enc, oldRaw) {
 		return prior, nil // nothing new
 	}
+	l.t.local.mark(tx, s.Name, key)
 	if err := l.t.local.put(tx.bolt, s.Name, b, key, oldRaw, enc); err != nil {
 		return 0, err
 	}
