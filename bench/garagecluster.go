@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/garage-web/garage-web/internal/delayproxy"
@@ -236,7 +237,30 @@ func (g *GarageCluster) form(ctx context.Context) ([2]string, error) {
 	if _, err := g.cli(ctx, 0, "key", "allow", "--create-bucket", k.AccessKeyID); err != nil {
 		return none, err
 	}
+	for i := range g.nodes {
+		if err := g.waitAdmin(ctx, i, "/metrics", "read leases on every partition", leasesReady); err != nil {
+			return none, err
+		}
+	}
 	return [2]string{k.AccessKeyID, k.SecretAccessKey}, nil
+}
+
+// leasesReady accepts a node's /metrics once it reads every partition
+// from its own copy (garageweb_read_lease_partitions 256), or when it
+// has no read leases at all (read_lease = "0s", another mode, or a
+// version without them): measured reads then start in steady state.
+func leasesReady(b []byte) error {
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "garageweb_read_lease_partitions ")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil || n < 256 {
+			return fmt.Errorf("reads %s of 256 partitions locally", strings.TrimSpace(v))
+		}
+		return nil
+	}
+	return nil
 }
 
 // waitAdmin polls an admin API path of node i until ok accepts its body.

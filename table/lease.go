@@ -237,14 +237,26 @@ func (l *Leases) revoke(h cluster.NodeID) time.Duration {
 	return left
 }
 
-// Run renews this node's leases every L/4 and catches up the partitions
-// whose lease is new, until ctx ends.
+// Run renews this node's leases every L/4 and, on its own goroutine (a
+// catch-up of every partition takes a round trip each, far longer than a
+// lease), catches up the partitions whose lease is new, until ctx ends.
 func (l *Leases) Run(ctx context.Context) {
-	tick := time.NewTicker(l.cfg.Duration / 4)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		every(ctx, l.cfg.Duration/4, l.catchUp)
+	}()
+	every(ctx, l.cfg.Duration/4, l.renew)
+	wg.Wait()
+}
+
+// every calls f at once and then every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func(context.Context)) {
+	tick := time.NewTicker(d)
 	defer tick.Stop()
 	for {
-		l.renew(ctx)
-		l.catchUp(ctx)
+		f(ctx)
 		select {
 		case <-ctx.Done():
 			return
