@@ -330,8 +330,23 @@ func (l *Leases) Readable(p uint8) bool {
 	return ok && h.epoch == pl.epoch
 }
 
+// applies reports whether leases apply to partition p now, so that its
+// changes need dirty marks. While they do not (a layout change in
+// progress, another replication factor), no local read happens, and the
+// catch-up sync due before the next one settles every value.
+func (l *Leases) applies(p uint8) bool {
+	ids, _, ok := l.cfg.Replicas(p)
+	return ok && containsNode(ids, l.cfg.Self)
+}
+
+// settleMarks is the number of dirty marks past which a partition is
+// synced again with its grantor, which settles them all: writes that
+// other nodes coordinate mark keys that may never be read here.
+const settleMarks = 256
+
 // catchUp syncs, one by one, the partitions this node holds that are not
-// readable yet, each with a replica it holds a lease from.
+// readable yet, or hold many dirty marks, each with a replica it holds a
+// lease from.
 func (l *Leases) catchUp(ctx context.Context) {
 	for p := range cluster.NumPartitions {
 		part := uint8(p)
@@ -339,7 +354,7 @@ func (l *Leases) catchUp(ctx context.Context) {
 			return
 		}
 		ids, v, ok := l.cfg.Replicas(part)
-		if !ok || !containsNode(ids, l.cfg.Self) || l.Readable(part) {
+		if !ok || !containsNode(ids, l.cfg.Self) || (l.Readable(part) && l.dirty.count(part) < settleMarks) {
 			continue
 		}
 		g, e, ok := l.grantorFor(ids)

@@ -88,6 +88,13 @@ func (d *dirtyMarks) isDirty(table string, key []byte) bool {
 	return ok
 }
 
+// count returns the number of marks of partition p.
+func (d *dirtyMarks) count(p uint8) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.perPart[p]
+}
+
 // partitionDirty reports whether a key of partition p carries a mark.
 func (d *dirtyMarks) partitionDirty(p uint8) bool {
 	d.mu.Lock()

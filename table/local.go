@@ -232,7 +232,7 @@ func (l *Local) updateFrom(ctx context.Context, table string, values [][]byte, o
 // mark records, before tx commits, that key of table changes (a no-op
 // without leases).
 func (l *Local) mark(tx *Tx, table string, key []byte) {
-	if l.leases == nil || tx.origin == originSync {
+	if l.leases == nil || tx.origin == originSync || !l.leases.applies(key[0]) {
 		return
 	}
 	seq := l.leases.dirty.mark(table, key, tx.origin)
