@@ -228,14 +228,19 @@ func (m *Model) commitStamped(ctx context.Context, bucketID, key string, v Objec
 
 // insertStamped writes v and returns the highest timestamp the key held
 // before, on the replicas of the write quorum. When a replica could not
-// tell (a node of an older version), it reads the object at quorum.
+// tell (a node of an older version), or reported v's own stamp, it reads
+// the object at quorum.
 func (m *Model) insertStamped(ctx context.Context, bucketID, key string, v ObjectVersion) (uint64, error) {
 	p, err := m.objects.InsertStamped(ctx, Object{Bucket: bucketID, Key: key, Versions: []ObjectVersion{v}})
 	if err != nil {
 		return 0, fmt.Errorf("commit object version: %w", err)
 	}
 	prior := p.Stamp
-	if !p.Known {
+	// A replica that already held this very version before the write
+	// reached it (anti-entropy or a read repair carried it over from
+	// another replica first) reports v's own stamp: tell it from another
+	// version stamped the same by reading the object.
+	if !p.Known || prior == v.TS {
 		o, err := m.getObject(ctx, bucketID, key)
 		if err != nil {
 			return 0, err
