@@ -21,8 +21,12 @@ type NodeTableStatus struct {
 	PassDone    int  `json:"passDone"`
 	PassTotal   int  `json:"passTotal"`
 	// LastFullSync is when the last complete pass ended; nil: none yet.
-	LastFullSync *time.Time   `json:"lastFullSync"`
-	Tables       []TableState `json:"tables"`
+	LastFullSync *time.Time `json:"lastFullSync"`
+	// ReadLeasePartitions counts the partitions this node answers reads of
+	// from its own copy under read leases (0 to 256); nil: leases are off
+	// on this node (read_lease = "0s", or not consistent mode).
+	ReadLeasePartitions *int         `json:"readLeasePartitions"`
+	Tables              []TableState `json:"tables"`
 }
 
 // TableState is one table of NodeTableStatus.

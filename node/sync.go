@@ -85,6 +85,10 @@ func (b *backend) TableStatus(ctx context.Context, partitions bool) (admin.NodeT
 		t := st.LastFullSync
 		out.LastFullSync = &t
 	}
+	if lz := b.n.leases; lz != nil {
+		n := lz.ReadablePartitions()
+		out.ReadLeasePartitions = &n
+	}
 	byName := map[string]table.TableSyncStatus{}
 	for _, t := range st.Tables {
 		byName[t.Table] = t

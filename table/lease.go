@@ -397,8 +397,8 @@ func (l *Leases) grantorFor(ids []cluster.NodeID) (cluster.NodeID, epoch, bool) 
 	return cluster.NodeID{}, epoch{}, false
 }
 
-// readablePartitions counts the partitions Readable now (a metric).
-func (l *Leases) readablePartitions() int {
+// ReadablePartitions counts the partitions Readable now.
+func (l *Leases) ReadablePartitions() int {
 	n := 0
 	for p := range cluster.NumPartitions {
 		if l.Readable(uint8(p)) {

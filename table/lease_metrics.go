@@ -29,7 +29,7 @@ func newLeaseMetrics(l *Leases, reg prometheus.Registerer) (*leaseMetrics, error
 	partitions := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "garageweb_read_lease_partitions",
 		Help: "Partitions this node currently answers reads of from its own copy (0 to 256).",
-	}, func() float64 { return float64(l.readablePartitions()) })
+	}, func() float64 { return float64(l.ReadablePartitions()) })
 	for _, c := range []prometheus.Collector{m.reads, m.revoked, partitions} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("read lease metrics: %w", err)

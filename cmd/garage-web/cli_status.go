@@ -204,6 +204,14 @@ func writeTableStatus(w io.Writer, ts admin.NodeTableStatus) {
 	default:
 		fmt.Fprintln(w, "No full anti-entropy pass finished yet.")
 	}
+	switch n := ts.ReadLeasePartitions; {
+	case n == nil:
+		fmt.Fprintln(w, "Read leases are off: every read asks a read quorum.")
+	case *n == 0:
+		fmt.Fprintln(w, "Read leases: no partition is read locally yet (no lease, a layout change in progress, or catching up).")
+	default:
+		fmt.Fprintf(w, "Read leases: %d of 256 partitions are read from this node's copy.\n", *n)
+	}
 	fmt.Fprintln(w)
 	tw := newTable(w, "TABLE", "ENTRIES", "IN SYNC", "OUT OF SYNC", "SENT", "RECEIVED")
 	for _, t := range ts.Tables {
