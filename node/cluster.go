@@ -44,6 +44,8 @@ type clusterNode struct {
 	// onLayout and onMembers are called after the layout or the set of
 	// live nodes changed (metrics, caches).
 	onLayout, onMembers func()
+	// leaseLayout caches whether read leases apply (lease.go).
+	leaseLayout atomic.Pointer[leaseLayout]
 }
 
 func newClusterNode(cfg *config.Config, log *slog.Logger, clock *crdt.Clock, reg prometheus.Registerer) (*clusterNode, error) {

@@ -67,9 +67,26 @@ func (c *clusterNode) leasePeers() []cluster.NodeID {
 // write is placed on its replica sets).
 func (c *clusterNode) leaseReplicas(p uint8) ([]cluster.NodeID, uint64, bool) {
 	l := c.layout.Get()
-	v := l.Version()
-	if v == 0 || l.ReplicationFactor() != leaseReplicationFactor || l.InTransition(c.ident.ID) || l.ReadVersion(c.ident.ID) != v {
+	if !c.leaseStable(l) {
 		return nil, 0, false
 	}
-	return l.Replicas(p), v, true
+	return l.Replicas(p), l.Version(), true
+}
+
+// leaseLayout caches leaseStable's answer for one layout snapshot:
+// it is asked on every read.
+type leaseLayout struct {
+	of     *cluster.Layout
+	stable bool
+}
+
+// leaseStable reports whether leases apply under layout l.
+func (c *clusterNode) leaseStable(l *cluster.Layout) bool {
+	if ll := c.leaseLayout.Load(); ll != nil && ll.of == l {
+		return ll.stable
+	}
+	v := l.Version()
+	stable := v != 0 && l.ReplicationFactor() == leaseReplicationFactor && !l.InTransition(c.ident.ID) && l.ReadVersion(c.ident.ID) == v
+	c.leaseLayout.Store(&leaseLayout{of: l, stable: stable})
+	return stable
 }

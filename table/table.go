@@ -458,8 +458,10 @@ func (t *Table[E]) Get(ctx context.Context, pk, sk []byte) (E, bool, error) {
 		if lz.Readable(h.Partition()) {
 			e, found, err := t.getLocal(ctx, pk, sk)
 			// The mark is checked after the read: a write marks its keys
-			// before it commits, so a value this read saw is marked.
-			if err == nil && !lz.dirty.isDirty(t.schema.Name, storageKey(pk, sk)) {
+			// before it commits, so a value this read saw is marked. The
+			// lease too: a process paused between the first check and the
+			// read may have lost it meanwhile.
+			if err == nil && !lz.dirty.isDirty(t.schema.Name, storageKey(pk, sk)) && lz.Readable(h.Partition()) {
 				lz.m.reads.WithLabelValues(t.schema.Name, "local").Inc()
 				return e, found, nil
 			}
@@ -706,7 +708,7 @@ func (t *Table[E]) Range(ctx context.Context, pk []byte, q RangeQuery) ([]E, err
 		p := HashPartitionKey(pk).Partition()
 		if lz.Readable(p) && !lz.dirty.partitionDirty(p) {
 			out, err := t.rangeLocal(ctx, pk, q, decode)
-			if err == nil && !lz.dirty.partitionDirty(p) {
+			if err == nil && !lz.dirty.partitionDirty(p) && lz.Readable(p) {
 				return out, nil
 			}
 		}
