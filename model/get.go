@@ -38,8 +38,10 @@ var ErrCorrupt = storage.ErrCorrupt
 
 // Open returns a reader of length bytes of version v from offset off.
 // Blocks are verified as they are read and the next block is fetched while
-// the current one is consumed; memory stays within two blocks. Closing the
-// reader (or cancelling ctx) stops the reads.
+// the current one is consumed: one block in flight, so a reader holds at
+// most two blocks however slowly it is consumed (the one being consumed
+// and the next, fetched and waiting to be taken). Closing the reader (or
+// cancelling ctx) stops the reads.
 func (m *Model) Open(ctx context.Context, v ObjectVersion, off, length int64) (io.ReadCloser, error) {
 	if v.Data == nil || v.Meta == nil {
 		return nil, fmt.Errorf("version %s has no data", v.UUID)
@@ -52,7 +54,11 @@ func (m *Model) Open(ctx context.Context, v ObjectVersion, off, length int64) (i
 		return io.NopCloser(bytes.NewReader(v.Data.Inline[off : off+length])), nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &blockReader{cancel: cancel, ch: make(chan fetched, 1)}
+	// Unbuffered: the fetcher hands a block over only once the reader is
+	// done with the previous one, and fetches the one after only then. With
+	// a buffer of one, a slow reader held 3 blocks: its own, one waiting in
+	// the channel and one in the fetcher's hands.
+	r := &blockReader{cancel: cancel, ch: make(chan fetched)}
 	go m.streamBlocks(ctx, v.Data.Parts, off, off+length, r.ch)
 	return r, nil
 }
