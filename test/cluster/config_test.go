@@ -36,6 +36,9 @@ type nodeConfig struct {
 	ScrubInterval       string `toml:"scrub_interval,omitempty"`
 	ResyncTranquility   *int   `toml:"resync_tranquility,omitempty"`
 	BackgroundRate      string `toml:"background_rate,omitempty"`
+	// ReadLease is read_lease ("0s" turns read leases off); empty keeps
+	// the binary's default.
+	ReadLease string `toml:"read_lease,omitempty"`
 
 	S3API struct {
 		APIBindAddr string `toml:"api_bind_addr"`
@@ -102,6 +105,7 @@ func TestRenderConfig(t *testing.T) {
 		ScrubInterval:       "6m",
 		ResyncTranquility:   new(int),
 		BackgroundRate:      "64MiB",
+		ReadLease:           "3s",
 	}
 	c.S3API.APIBindAddr = "127.0.0.5:3900"
 	c.S3API.S3Region = s3Region
@@ -140,6 +144,7 @@ func TestRenderConfig(t *testing.T) {
 		{"scrub_interval", got.ScrubInterval.String(), "6m0s"},
 		{"resync_tranquility", fmt.Sprint(got.ResyncTranquility), "0"},
 		{"background_rate", fmt.Sprint(int64(got.BackgroundRate)), fmt.Sprint(64 << 20)},
+		{"read_lease", got.ReadLease.String(), "3s"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
