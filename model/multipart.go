@@ -61,6 +61,9 @@ type PutPartInput struct {
 	Body                    io.Reader
 	Size                    int64
 	Digest                  Digest
+	// BodySHA256, if set, gives Body's SHA-256 once it is read to its end:
+	// a part of less than one block is stored under it.
+	BodySHA256 BodySHA256
 }
 
 // PutPart stores one part of an upload and returns its reference.
@@ -80,7 +83,7 @@ func (m *Model) PutPart(ctx context.Context, in PutPartInput) (PartRef, error) {
 	}
 	prev := m.readPartAsync(ctx, in.UploadID, in.Number)
 	dataID := NewUUID()
-	size, err := m.writeData(ctx, dataID, nil, in.Body)
+	size, err := m.writeData(ctx, dataID, nil, in.Body, in.BodySHA256)
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}

@@ -35,7 +35,11 @@ type PutObjectInput struct {
 	// Size is the announced size, or -1 when unknown.
 	Size   int64
 	Digest Digest
-	If     WriteConditions
+	// BodySHA256, if set, gives Body's SHA-256 once it is read to its end
+	// (a signed payload digest): an object of one block is stored under
+	// it without hashing the block again.
+	BodySHA256 BodySHA256
+	If         WriteConditions
 }
 
 // PutObject stores an object and returns its new version. It returns only
@@ -96,7 +100,8 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		if err := checkSize(in.Size, int64(k)); err != nil {
 			return ObjectVersion{}, err
 		}
-		h, err := m.blocks.Write(ctx, buf[:k])
+		// Body ended (err is io.EOF): buf[:k] is all of it.
+		h, err := m.writeBlock(ctx, buf[:k], in.BodySHA256)
 		if err != nil {
 			return ObjectVersion{}, fmt.Errorf("store block: %w", err)
 		}
@@ -115,7 +120,7 @@ func (m *Model) PutObject(ctx context.Context, in PutObjectInput) (ObjectVersion
 		return ObjectVersion{}, fmt.Errorf("record upload: %w", err)
 	}
 	handedOver = true
-	size, err := m.writeData(ctx, uuid, buf[:k], io.MultiReader(bytes.NewReader(next), in.Body))
+	size, err := m.writeData(ctx, uuid, buf[:k], io.MultiReader(bytes.NewReader(next), in.Body), nil)
 	if err == nil {
 		err = checkSize(in.Size, size)
 	}

@@ -36,8 +36,9 @@ const (
 // entry are on stable storage at a write quorum, or with the first error.
 // first, if not empty, is the first block, already read into a buffer of
 // the pool (getBuf) that writeData takes over: the data starts with it and
-// goes on with r.
-func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Reader) (int64, error) {
+// goes on with r. sum, if not nil, is r's BodySHA256: when r holds less
+// than one block (and first is empty) that block is stored under it.
+func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Reader, sum BodySHA256) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -57,6 +58,7 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 	type job struct {
 		off  int64
 		data []byte
+		sum  BodySHA256 // of data, the whole body; nil: hash data
 	}
 	jobs := make(chan job)
 	// Entries of stored blocks, waiting to be recorded; a full channel
@@ -74,7 +76,7 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				h, err := m.blocks.Write(ctx, j.data)
+				h, err := m.writeBlock(ctx, j.data, j.sum)
 				size := int64(len(j.data))
 				release(j.data)
 				if err != nil {
@@ -103,9 +105,21 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 		}
 		buf := m.getBuf()
 		n, err := io.ReadFull(r, buf)
+		ended := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !ended {
+			// The body failed (a digest or signature mismatch comes with
+			// its last bytes): the block it was in is not stored.
+			release(buf)
+			readErr = err
+			break
+		}
 		if n > 0 {
+			j := job{off: off, data: buf[:n]}
+			if off == 0 && len(first) == 0 && err == io.ErrUnexpectedEOF {
+				j.sum = sum // r ended within its first block: buf[:n] is all of it
+			}
 			select {
-			case jobs <- job{off: off, data: buf[:n]}:
+			case jobs <- j:
 			case <-ctx.Done():
 				release(buf)
 			}
@@ -113,11 +127,7 @@ func (m *Model) writeData(ctx context.Context, id string, first []byte, r io.Rea
 		} else {
 			release(buf)
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			readErr = err
+		if ended {
 			break
 		}
 	}

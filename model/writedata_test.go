@@ -77,7 +77,7 @@ func TestWriteDataRecordsEveryBlock(t *testing.T) {
 			copy(first, data)
 			rest = data[bs:]
 		}
-		n, err := m.writeData(ctx, id, first, iotest.HalfReader(bytes.NewReader(rest)))
+		n, err := m.writeData(ctx, id, first, iotest.HalfReader(bytes.NewReader(rest)), nil)
 		if err != nil || n != int64(size) {
 			t.Fatalf("writeData: %d, %v", n, err)
 		}
@@ -119,7 +119,7 @@ func TestWriteDataBlockFailure(t *testing.T) {
 		t.Run(fmt.Sprint(failAt), func(t *testing.T) {
 			fb := &flakyBlocks{failAt: failAt}
 			m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { fb.Blocks = b; return fb })
-			_, err := m.writeData(context.Background(), NewUUID(), nil, bytes.NewReader(randomData(30*bs, 1)))
+			_, err := m.writeData(context.Background(), NewUUID(), nil, bytes.NewReader(randomData(30*bs, 1)), nil)
 			if !errors.Is(err, errDiskGone) {
 				t.Fatalf("writeData: %v, want %v", err, errDiskGone)
 			}
@@ -137,13 +137,13 @@ func TestWriteDataBodyErrorAndCancel(t *testing.T) {
 	m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { return b })
 	boom := errors.New("connection reset")
 	body := io.MultiReader(bytes.NewReader(randomData(10*bs+5, 2)), iotest.ErrReader(boom))
-	if _, err := m.writeData(context.Background(), NewUUID(), nil, body); !errors.Is(err, boom) {
+	if _, err := m.writeData(context.Background(), NewUUID(), nil, body, nil); !errors.Is(err, boom) {
 		t.Fatalf("writeData: %v, want %v", err, boom)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &cancelAfter{src: bytes.NewReader(randomData(50*bs, 3)), left: 20 * bs, cancel: cancel}
-	if _, err := m.writeData(ctx, NewUUID(), nil, r); !errors.Is(err, context.Canceled) {
+	if _, err := m.writeData(ctx, NewUUID(), nil, r, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("writeData after cancel: %v, want context.Canceled", err)
 	}
 }
@@ -185,5 +185,22 @@ func BenchmarkPutObject16MiB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A body whose last Read returns bytes with an error (a digest mismatch
+// at the end) has the block holding them not stored: a refused body of
+// less than a block leaves no block behind.
+func TestWriteDataFailedBlockNotStored(t *testing.T) {
+	const bs = 16 << 10
+	m, _ := openModelBlocks(t, bs, func(b Blocks) Blocks { return b })
+	bad := errors.New("digest mismatch")
+	data := randomData(bs/2, 9)
+	body := iotest.DataErrReader(io.MultiReader(bytes.NewReader(data), iotest.ErrReader(bad)))
+	if _, err := m.writeData(context.Background(), NewUUID(), nil, body, nil); !errors.Is(err, bad) {
+		t.Fatalf("writeData: %v, want %v", err, bad)
+	}
+	if m.blocks.(*storage.BlockStore).Has(storage.HashOf(data)) {
+		t.Fatal("the block of a failed body was stored")
 	}
 }

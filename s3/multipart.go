@@ -109,7 +109,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, req *request
 	}
 	ref, err := s.model.PutPart(r.Context(), model.PutPartInput{
 		BucketID: req.bucket.ID, Key: req.key, UploadID: r.URL.Query().Get("uploadId"),
-		Number: n, Body: body, Size: size, Digest: digest,
+		Number: n, Body: body, Size: size, Digest: digest, BodySHA256: req.auth.PayloadSHA256,
 	})
 	if err != nil {
 		return err

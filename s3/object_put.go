@@ -66,7 +66,7 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	v, err := s.model.PutObject(r.Context(), model.PutObjectInput{
 		BucketID: req.bucket.ID, Key: req.key, Headers: headers, Body: body, Size: size, Digest: digest,
-		If: httpobject.WriteConditions(r.Header),
+		BodySHA256: req.auth.PayloadSHA256, If: httpobject.WriteConditions(r.Header),
 	})
 	if err != nil {
 		return err

@@ -75,7 +75,8 @@ func body(r *http.Request, accessKey string, mode payloadMode, payloadHash strin
 		return res, nil
 	case modeHash:
 		want, _ := hex.DecodeString(payloadHash)
-		res.Body = &hashReader{src: res.Body, h: sha256.New(), want: want}
+		hr := &hashReader{src: res.Body, h: sha256.New(), want: want}
+		res.Body, res.PayloadSHA256 = hr, hr.verified
 		return res, nil
 	}
 	decoded, err := decodedLength(r.Header)
@@ -129,6 +130,16 @@ type hashReader struct {
 	h    hash.Hash
 	want []byte
 	err  error
+	ok   bool // the body ended and matched want
+}
+
+// verified returns the body's SHA-256 once Read returned io.EOF, the body
+// having matched it; nil before or after a mismatch.
+func (r *hashReader) verified() []byte {
+	if !r.ok {
+		return nil
+	}
+	return r.want
 }
 
 func (r *hashReader) Read(p []byte) (int, error) {
@@ -142,6 +153,8 @@ func (r *hashReader) Read(p []byte) (int, error) {
 		if got := r.h.Sum(nil); !equalBytes(got, r.want) {
 			err = s3err.WithMessage(s3err.ErrXAmzContentSHA256Mismatch,
 				"The provided 'x-amz-content-sha256' header does not match what was computed: got %x.", got)
+		} else {
+			r.ok = true
 		}
 		r.err = err
 	case err != nil:

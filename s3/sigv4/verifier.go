@@ -50,6 +50,15 @@ type Result struct {
 	// X-Amz-Checksum-Crc32) once Body has returned io.EOF; nil before, or
 	// when there are none. Call it from the goroutine that reads Body.
 	Trailer func() http.Header
+
+	// PayloadSHA256, when the request signed its payload's digest
+	// (x-amz-content-sha256: hex SHA-256), returns that digest once Body
+	// has returned io.EOF: the SHA-256 of every byte Body returned,
+	// computed and checked by Body. It returns nil before the end, after
+	// a mismatch, and is nil itself for other payloads (unsigned,
+	// aws-chunked). Readers that need the body's SHA-256 (a block's
+	// content address) take it from here instead of hashing it again.
+	PayloadSHA256 func() []byte
 }
 
 // Verify authenticates r. On success the caller must read the body from
