@@ -23,7 +23,7 @@ import (
 // bytes that read back, a wrong one is refused with
 // XAmzContentSHA256Mismatch and stores no block under either hash.
 func TestSignedPayloadHash(t *testing.T) {
-	e := newSDKEnv(t)
+	e := newReplicatedSDKEnv(t) // node 0 takes the PUTs; up to 3 nodes, it holds every block
 	ctx := e.ctx
 	b := e.bucket(t, "payloadhash")
 	rng := rand.New(rand.NewPCG(12, 1))
