@@ -216,12 +216,17 @@ func TestLeaseNoStaleReadFromCutHolder(t *testing.T) {
 	// until it reads every partition locally again, and checks once more.
 	healAndSee := func(what string, check func(context.Context) error) {
 		t.Helper()
+		healed := time.Now()
 		must(t, c.Net.Heal(n2.Name))
 		must(t, c.WaitAllUp(ctx, c.Nodes...))
+		up := time.Since(healed)
 		must(t, waitFor(ctx, what+" via n2 after heal", check))
+		answered := time.Since(healed)
 		must(t, waitLeasePartitions(ctx, n2, allPartitions))
+		leased := time.Since(healed)
 		must(t, check(ctx))
-		t.Logf("%s: healed; n2 answers the new state, before and after its leases are back", what)
+		t.Logf("%s: healed; n2 answers the new state, before and after its leases are back (after the heal: all up %v, new state %v, leases on every partition %v)",
+			what, up.Round(time.Millisecond), answered.Round(time.Millisecond), leased.Round(time.Millisecond))
 	}
 
 	// PUT.
@@ -284,7 +289,8 @@ func TestLeaseNoStaleReadFromCutHolder(t *testing.T) {
 // killed (SIGKILL); keys are overwritten or deleted through n0; n2 restarts
 // and is read at once, round after round, until it reads every partition
 // locally again and one more round: every answer is the new state, never
-// the one from before the kill. RPC links carry 10 ms each way, so the
+// the one from before the kill. The first read of each key counts most (a
+// quorum read repairs n2's copy of it), so keys are first read one by one. RPC links carry 10 ms each way, so the
 // catch-up of 256 partitions takes a while and reads land before it ends.
 func TestLeaseRestartCatchUp(t *testing.T) {
 	t.Parallel()
@@ -293,7 +299,7 @@ func TestLeaseRestartCatchUp(t *testing.T) {
 	n0, n2 := c.Nodes[0], c.Nodes[2]
 	const bucket = "restart"
 	must(t, createBucket(ctx, c, n0, bucket))
-	keys, old := putSmall(ctx, t, c, n0, bucket, "key", 12)
+	keys, old := putSmall(ctx, t, c, n0, bucket, "key", 48)
 	must(t, waitLeasePartitions(ctx, n2, allPartitions))
 	must(t, readRound(ctx, n2.S3(c.Key), bucket, keys, old, 2*len(keys)))
 
@@ -321,14 +327,79 @@ func TestLeaseRestartCatchUp(t *testing.T) {
 	must(t, n2.Start(ctx))
 	s3c := n2.S3(c.Key)
 	type tally struct{ ok, failed, rounds int }
+	var firstLeased, firstUnleased int
 	var beforeLeases, underLeases tally
 	firstErr := ""
+	// check judges one answer of n2 for k: true for the new state, false
+	// for an error (no answer yet); anything else fails the test.
+	check := func(k string, got []byte, err error, partitions float64) bool {
+		t.Helper()
+		switch {
+		case err == nil && bytes.Equal(got, old[k]):
+			t.Fatalf("GET %s via restarted n2 (reading %v partitions locally) returned its value from before the kill %q", k, partitions, got)
+		case err == nil && want[k] == nil:
+			t.Fatalf("GET %s via restarted n2 (%v partitions local): %q, want 404 (deleted while n2 was down)", k, partitions, got)
+		case err == nil && !bytes.Equal(got, want[k]):
+			t.Fatalf("GET %s via restarted n2 (%v partitions local): %q, want %q", k, partitions, got, want[k])
+		case err == nil:
+			return true
+		case isNotFound(err) && want[k] == nil:
+			return true
+		case isNotFound(err):
+			t.Fatalf("GET %s via restarted n2 (%v partitions local): 404, want %q", k, partitions, want[k])
+		}
+		if firstErr == "" {
+			firstErr = fmt.Sprintf("%s: status %d %s: %v", k, httpStatus(err), s3Code(err), err)
+		}
+		return false
+	}
+	get := func(k string) ([]byte, error) {
+		opCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return getObject(opCtx, s3c, bucket, k)
+	}
+	partitions := func() float64 {
+		lc, err := n2.LeaseCounters(ctx)
+		if err != nil {
+			return -1
+		}
+		return lc.partitions
+	}
+	// First reads, key by key: a quorum read repairs n2's copy of the key
+	// it reads, so only the first answer for each key shows whether n2
+	// answered from a copy it had not caught up. Half the keys at once
+	// after the restart; the other half once n2 reads some partition
+	// locally again (it holds grants then, and has caught up that
+	// partition, maybe not the others).
+	for i, k := range keys {
+		if i == len(keys)/2 {
+			must(t, waitLeasePartitions(ctx, n2, 1))
+			t.Logf("restarted n2 reads %v partitions locally after the first %d keys", partitions(), i)
+		}
+		if err := waitFor(ctx, "a first answer for "+k+" via restarted n2", func(context.Context) error {
+			p := partitions()
+			got, err := get(k)
+			if !check(k, got, err, p) {
+				return err
+			}
+			if p > 0 {
+				firstLeased++
+			} else {
+				firstUnleased++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Then rounds until n2 reads every partition locally, and one round
+	// under those leases.
 	for done := false; !done; {
 		if err := ctx.Err(); err != nil {
 			t.Fatalf("n2 did not get its leases back and answer a full round: %v (before leases: %+v)", err, beforeLeases)
 		}
-		lc, lerr := n2.LeaseCounters(ctx)
-		leased := lerr == nil && lc.partitions >= allPartitions
+		p := partitions()
+		leased := p >= allPartitions
 		tl := &beforeLeases
 		if leased {
 			tl = &underLeases
@@ -336,36 +407,20 @@ func TestLeaseRestartCatchUp(t *testing.T) {
 		tl.rounds++
 		roundOK := true
 		for _, k := range keys {
-			opCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			got, err := getObject(opCtx, s3c, bucket, k)
-			cancel()
-			switch {
-			case err == nil && bytes.Equal(got, old[k]):
-				t.Fatalf("GET %s via restarted n2 (leases on every partition: %v) returned its value from before the kill %q", k, leased, got)
-			case err == nil && want[k] == nil:
-				t.Fatalf("GET %s via restarted n2 (leases: %v): %q, want 404 (deleted while n2 was down)", k, leased, got)
-			case err == nil && !bytes.Equal(got, want[k]):
-				t.Fatalf("GET %s via restarted n2 (leases: %v): %q, want %q", k, leased, got, want[k])
-			case err == nil:
+			got, err := get(k)
+			if check(k, got, err, p) {
 				tl.ok++
-			case isNotFound(err) && want[k] == nil:
-				tl.ok++
-			case isNotFound(err):
-				t.Fatalf("GET %s via restarted n2 (leases: %v): 404, want %q", k, leased, want[k])
-			default:
+			} else {
 				tl.failed++
 				roundOK = false
-				if firstErr == "" {
-					firstErr = fmt.Sprintf("%s: status %d %s: %v", k, httpStatus(err), s3Code(err), err)
-				}
 			}
 		}
 		done = leased && roundOK
 	}
 	after, err := n2.LeaseCounters(ctx)
 	must(t, err)
-	t.Logf("restarted n2: before its leases were back: %d rounds, %d right answers, %d failed reads (first: %s); with leases on every partition: %d rounds, %d right answers; n2 now: %s",
-		beforeLeases.rounds, beforeLeases.ok, beforeLeases.failed, firstErr, underLeases.rounds, underLeases.ok, after)
+	t.Logf("restarted n2: first answers for %d keys right (%d while reading some partitions locally, %d with none); then before its leases were back: %d rounds, %d right answers, %d failed reads (first error: %s); with leases on every partition: %d rounds, %d right answers; n2 now: %s",
+		len(keys), firstLeased, firstUnleased, beforeLeases.rounds, beforeLeases.ok, beforeLeases.failed, firstErr, underLeases.rounds, underLeases.ok, after)
 }
 
 // TestLeaseLinearizableCutAndKill: 6 clients PUT and GET 8 keys (one write
