@@ -117,8 +117,8 @@ func TestLeaseLocalReads(t *testing.T) {
 		after.local-before.local, after.quorum-before.quorum, after.tableGetRPCs-before.tableGetRPCs)
 }
 
-// TestLeaseOffReadsQuorum: read_lease = "0s" turns leases off: reads go to
-// a quorum (table.get RPCs, path="quorum") and none is local.
+// TestLeaseOffReadsQuorum: read_lease = "0s" turns leases off: every read
+// goes to a quorum (table.get RPCs) and none is local.
 func TestLeaseOffReadsQuorum(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t, 3*time.Minute)
@@ -142,9 +142,12 @@ func TestLeaseOffReadsQuorum(t *testing.T) {
 	if d := after.tableGetRPCs - before.tableGetRPCs; d < 50 {
 		t.Errorf("n0 sent %v table.get RPCs over 50 GET/HEAD without leases, want at least one per request", d)
 	}
-	if after.quorum <= before.quorum {
-		t.Errorf("%s{path=\"quorum\"} at n0 did not grow over 50 GET/HEAD with read_lease 0s: %v -> %v (series present: %v)",
-			metricTableReads, before.quorum, after.quorum, after.hasReads)
+	// Without leases the reads-by-path counter is not registered (it
+	// belongs to the lease machinery); where it is, it must count quorum
+	// reads only.
+	if after.hasReads && after.quorum <= before.quorum {
+		t.Errorf("%s{path=\"quorum\"} at n0 did not grow over 50 GET/HEAD with read_lease 0s: %v -> %v",
+			metricTableReads, before.quorum, after.quorum)
 	}
 }
 
