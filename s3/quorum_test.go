@@ -3,12 +3,15 @@ package s3
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
+	"github.com/garage-web/garage-web/model"
 	"github.com/garage-web/garage-web/s3/s3err"
 	"github.com/garage-web/garage-web/table"
 )
@@ -17,10 +20,38 @@ func TestQuorumErrorIsServiceUnavailable(t *testing.T) {
 	for _, err := range []error{
 		table.ErrQuorum,
 		fmt.Errorf("put object: write objects: %w (1 of 2 needed)", table.ErrQuorum),
+		// A replica killed in the middle of the RPC: its stream ends
+		// with an unexpected EOF, joined into the quorum error.
+		fmt.Errorf("commit object version: write objects: %w (0 of 2 needed): %w", table.ErrQuorum,
+			errors.Join(fmt.Errorf("rpc table.update to n1: rpc: peer unreachable: %w", io.ErrUnexpectedEOF),
+				errors.New("rpc table.update to n2: connection refused"))),
 	} {
 		e, known := toS3Error(err)
 		if !known || e.Code != "ServiceUnavailable" || e.Status != http.StatusServiceUnavailable {
 			t.Errorf("toS3Error(%v) = %+v, %v; want ServiceUnavailable 503", err, e, known)
+		}
+		r := httptest.NewRequest(http.MethodPut, "http://127.0.0.1/bkt/k", nil)
+		if clientGone(r, err) {
+			t.Errorf("clientGone(%v) = true for a request whose client is still there", err)
+		}
+	}
+}
+
+// TestClientBodyCutShortIsIncompleteBody: a body that ends before its
+// Content-Length is the client's failure, even when it shows up while a
+// write is under way.
+func TestClientBodyCutShortIsIncompleteBody(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPut, "http://127.0.0.1/bkt/k", nil)
+	for _, err := range []error{
+		io.ErrUnexpectedEOF,
+		fmt.Errorf("put object: read body: %w", io.ErrUnexpectedEOF),
+		fmt.Errorf("put object: %w: %w", model.ErrIncompleteBody, io.ErrUnexpectedEOF),
+	} {
+		if e, _ := toS3Error(err); e.Code != s3err.ErrIncompleteBody.Code {
+			t.Errorf("toS3Error(%v) = %s, want IncompleteBody", err, e.Code)
+		}
+		if !clientGone(r, err) {
+			t.Errorf("clientGone(%v) = false", err)
 		}
 	}
 }

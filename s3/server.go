@@ -420,16 +420,19 @@ func toS3Error(err error) (*s3err.Error, bool) {
 		return s3err.ErrEntityTooSmall, true
 	case errors.Is(err, httplimit.ErrBodyReadTimeout):
 		return s3err.ErrRequestTimeout, true
-	case errors.Is(err, model.ErrIncompleteBody), errors.Is(err, io.ErrUnexpectedEOF):
-		return s3err.ErrIncompleteBody, true
-	case errors.Is(err, model.ErrNoSuchAccessKey):
-		return s3err.ErrInvalidAccessKeyID, true
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		// Before quorum failures: a write that found every disk full is
 		// one, and the reason is what the client and operator need.
 		return s3err.ErrInsufficientStorage, true
-	case errors.Is(err, table.ErrQuorum):
+	case errors.Is(err, table.ErrQuorum) && !errors.Is(err, model.ErrIncompleteBody):
+		// Before the io.ErrUnexpectedEOF case: a quorum failure joins
+		// the replicas' errors, and a replica killed mid-RPC ends its
+		// stream with an unexpected EOF that is not the client's.
 		return s3err.ErrServiceUnavailable, true
+	case errors.Is(err, model.ErrIncompleteBody), errors.Is(err, io.ErrUnexpectedEOF):
+		return s3err.ErrIncompleteBody, true
+	case errors.Is(err, model.ErrNoSuchAccessKey):
+		return s3err.ErrInvalidAccessKeyID, true
 	}
 	return s3err.ErrInternalError, false
 }
@@ -439,7 +442,10 @@ func toS3Error(err error) (*s3err.Error, bool) {
 // client's failure, answered IncompleteBody (which it will not read) and
 // logged at info, not as a server error.
 func clientGone(r *http.Request, err error) bool {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) && (!errors.Is(err, table.ErrQuorum) || errors.Is(err, model.ErrIncompleteBody)) {
+		// An unexpected EOF inside a quorum failure is a replica's
+		// stream cut short (the replica died mid-RPC), not the client's
+		// body.
 		return true
 	}
 	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, r.Context().Err()) ||

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -63,29 +62,15 @@ func TestLinearizableDuringLayoutChange(t *testing.T) {
 		wg.Wait()
 	}
 	defer stopLoad()
-	progress := func(n int, what string) {
-		t.Helper()
-		h.mu.Lock()
-		base := len(h.ops)
-		h.mu.Unlock()
-		must(t, waitFor(ctx, what, func(context.Context) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if len(h.ops) < base+n {
-				return fmt.Errorf("%d ops", len(h.ops)-base)
-			}
-			return nil
-		}))
-	}
-	progress(100, "load before the layout change")
+	h.waitOps(ctx, t, 100, "load before the layout change")
 	spare := c.Spares()[0]
 	start := h.now()
 	v, err := c.applyLayout(ctx, c.Nodes[0], assignArgs(spare))
 	must(t, err)
-	progress(50, "load right after the apply")
+	h.waitOps(ctx, t, 50, "load right after the apply")
 	must(t, c.WaitLayoutFinished(ctx, c.Nodes, v))
 	h.fault(fmt.Sprintf("assign %s, apply layout v%d, until the change finished", spare.Name, v), start, h.now())
-	progress(100, "load after the layout change")
+	h.waitOps(ctx, t, 100, "load after the layout change")
 	stopLoad()
 	requireLinearizable(t, h, 2*time.Minute)
 }

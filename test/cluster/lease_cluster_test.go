@@ -488,42 +488,28 @@ func TestLeaseLinearizableCutAndKill(t *testing.T) {
 	stopped := func() { stopOnce.Do(func() { close(stop); wg.Wait() }) }
 	t.Cleanup(stopped)
 
-	progress := func(n int, what string) {
-		t.Helper()
-		h.mu.Lock()
-		base := len(h.ops)
-		h.mu.Unlock()
-		must(t, waitFor(ctx, what, func(context.Context) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if len(h.ops) < base+n {
-				return fmt.Errorf("%d ops", len(h.ops)-base)
-			}
-			return nil
-		}))
-	}
-	progress(80, "load before faults")
+	h.waitOps(ctx, t, 80, "load before faults")
 	c2, err := n2.LeaseCounters(ctx)
 	must(t, err)
 
 	start := h.now()
 	must(t, c.Net.Cut(n2.Name))
-	progress(60, "load with n2 cut off")
+	h.waitOps(ctx, t, 60, "load with n2 cut off")
 	must(t, c.Net.Heal(n2.Name))
 	must(t, c.WaitAllUp(ctx, c.Nodes...))
 	must(t, waitLeasePartitions(ctx, n2, allPartitions))
 	h.fault("cut n2 off and heal", start, h.now())
-	progress(80, "load after healing n2")
+	h.waitOps(ctx, t, 80, "load after healing n2")
 
 	start = h.now()
 	writerDown[1].Store(true)
 	must(t, n1.Kill())
-	progress(60, "load with n1 down")
+	h.waitOps(ctx, t, 60, "load with n1 down")
 	must(t, n1.Start(ctx))
 	must(t, c.WaitAllUp(ctx, c.Nodes...))
 	writerDown[1].Store(false)
 	h.fault("kill -9 and restart n1", start, h.now())
-	progress(80, "load after restarting n1")
+	h.waitOps(ctx, t, 80, "load after restarting n1")
 	stopped()
 
 	c2after, err := n2.LeaseCounters(ctx)

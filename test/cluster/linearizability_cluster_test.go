@@ -64,31 +64,17 @@ func TestLinearizableUnderKills(t *testing.T) {
 	// Faults: kill -9 a node, let the load run, restart it; twice, on
 	// different nodes. Each phase waits for a number of completed operations,
 	// not for a time.
-	progress := func(n int, what string) {
-		t.Helper()
-		h.mu.Lock()
-		base := len(h.ops)
-		h.mu.Unlock()
-		must(t, waitFor(ctx, what, func(context.Context) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if len(h.ops) < base+n {
-				return fmt.Errorf("%d ops", len(h.ops)-base)
-			}
-			return nil
-		}))
-	}
-	progress(100, "load before faults")
+	h.waitOps(ctx, t, 100, "load before faults")
 	for vi, victim := range []*Node{c.Nodes[1], c.Nodes[2]} {
 		start := h.now()
 		down[vi+1].Store(true)
 		must(t, victim.Kill())
-		progress(100, "load with "+victim.Name+" down")
+		h.waitOps(ctx, t, 100, "load with "+victim.Name+" down")
 		must(t, victim.Start(ctx))
 		must(t, c.WaitAllUp(ctx, c.Nodes...))
 		down[vi+1].Store(false)
 		h.fault("kill -9 and restart "+victim.Name, start, h.now())
-		progress(100, "load after restarting "+victim.Name)
+		h.waitOps(ctx, t, 100, "load after restarting "+victim.Name)
 	}
 	close(stop)
 	wg.Wait()

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -92,6 +93,23 @@ type history struct {
 func newHistory() *history { return &history{start: time.Now()} }
 
 func (h *history) now() int64 { return int64(time.Since(h.start)) }
+
+// waitOps waits until n more operations than now are recorded: test phases
+// wait for completed operations, not for a time.
+func (h *history) waitOps(ctx context.Context, t *testing.T, n int, what string) {
+	t.Helper()
+	h.mu.Lock()
+	base := len(h.ops)
+	h.mu.Unlock()
+	must(t, waitFor(ctx, what, func(context.Context) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.ops) < base+n {
+			return fmt.Errorf("%d ops", len(h.ops)-base)
+		}
+		return nil
+	}))
+}
 
 // write records a PUT called at call; ok = 200 seen.
 func (h *history) write(client int, key, value string, call int64, ok bool) {
