@@ -55,6 +55,26 @@ type Config struct {
 	// memberlist's goroutines, must be safe for concurrent use and must
 	// not call back into the Membership.
 	Meta func() []byte
+	// ReconnectInterval is how often this node tries to join again the
+	// members it does not see alive: memberlist forgets a dead node
+	// once it stops gossiping to it, so after a partition longer than
+	// that neither side would contact the other again. Zero means
+	// DefaultReconnectInterval.
+	ReconnectInterval time.Duration
+
+	// gossipToTheDead, if set, replaces memberlist's GossipToTheDeadTime
+	// (tests: make a failed node forgotten at once).
+	gossipToTheDead time.Duration
+}
+
+// DefaultReconnectInterval is Config.ReconnectInterval's default.
+const DefaultReconnectInterval = 10 * time.Second
+
+func (c *Config) reconnectInterval() time.Duration {
+	if c.ReconnectInterval > 0 {
+		return c.ReconnectInterval
+	}
+	return DefaultReconnectInterval
 }
 
 func (c *Config) validate() error {
@@ -118,5 +138,8 @@ func (c *Config) memberlistConfig() *memberlist.Config {
 	// No DNS-over-TCP lookups by memberlist: Join resolves names itself
 	// (with the caller's context) and hands memberlist IP addresses.
 	mc.DNSConfigPath = ""
+	if c.gossipToTheDead > 0 {
+		mc.GossipToTheDeadTime = c.gossipToTheDead
+	}
 	return mc
 }

@@ -65,7 +65,7 @@ func mustNodeAt(t testing.TB, secret []byte, id cluster.NodeID, addr string) *te
 	return startNode(t, secret, id, "", addr)
 }
 
-func startNode(t testing.TB, secret []byte, id cluster.NodeID, dir, listen string) *testNode {
+func startNode(t testing.TB, secret []byte, id cluster.NodeID, dir, listen string, tune ...func(*Config)) *testNode {
 	t.Helper()
 	if id.IsZero() {
 		id = mustID(t)
@@ -84,8 +84,7 @@ func startNode(t testing.TB, secret []byte, id cluster.NodeID, dir, listen strin
 			t.Fatal(err)
 		}
 		addr := st.Addr().String()
-		var m *Membership
-		m, err = New(Config{
+		cfg := Config{
 			ID:       id,
 			BindAddr: addr,
 			Zone:     "z-" + id.Short()[:4],
@@ -94,7 +93,12 @@ func startNode(t testing.TB, secret []byte, id cluster.NodeID, dir, listen strin
 			Log:      testLog(),
 			Streams:  st,
 			Meta:     func() []byte { return n.meta.Load().([]byte) },
-		})
+		}
+		for _, f := range tune {
+			f(&cfg)
+		}
+		var m *Membership
+		m, err = New(cfg)
 		if err == nil {
 			n.m, n.streams, n.addr = m, st, addr
 			break

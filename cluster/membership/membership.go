@@ -122,9 +122,10 @@ func New(cfg Config) (*Membership, error) {
 		_ = m.tr.Shutdown()
 		return nil, fmt.Errorf("membership: start memberlist: %w", err)
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go m.dispatch()
 	go m.writePeers()
+	go m.reconnectLoop()
 	log.Info("membership: started", "node", cfg.ID.Short(), "bind", m.tr.localAddr().String(), "advertise", cfg.advertise(), "zone", cfg.Zone, "wan", cfg.WAN)
 	return m, nil
 }
