@@ -3,7 +3,6 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,36 +31,11 @@ func TestLinearizableDuringLayoutChange(t *testing.T) {
 	}
 
 	h := newHistory()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for cl := 0; cl < 8; cl++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(cl), uint64(time.Now().UnixNano())))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				default:
-				}
-				key := keys[rng.IntN(len(keys))]
-				s3c := clients[rng.IntN(len(clients))]
-				registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
-			}
-		}()
-	}
-	stopLoad := func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}
-	defer stopLoad()
+	stopLoad := h.load(ctx, t, 8, func(cl, i int, rng *rand.Rand) {
+		key := keys[rng.IntN(len(keys))]
+		s3c := clients[rng.IntN(len(clients))]
+		registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
+	})
 	h.waitOps(ctx, t, 100, "load before the layout change")
 	spare := c.Spares()[0]
 	start := h.now()

@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -450,43 +449,26 @@ func TestLeaseLinearizableCutAndKill(t *testing.T) {
 	var writerDown [2]atomic.Bool
 
 	h := newHistory()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for cl := 0; cl < 6; cl++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(cl), uint64(time.Now().UnixNano())))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key := keys[rng.IntN(len(keys))]
-				if rng.IntN(10) == 0 {
-					w := rng.IntN(2)
-					if writerDown[w].Load() {
-						w = 1 - w
-					}
-					registerOp(ctx, h, writers[w], bucket, key, cl, i, true)
-					continue
-				}
-				r := 2 // n2, the holder, for three reads in four
-				if rng.IntN(4) == 0 {
-					r = rng.IntN(2)
-					if writerDown[r].Load() {
-						r = 1 - r
-					}
-				}
-				registerOp(ctx, h, readers[r], bucket, key, cl, i, false)
-			}
-		}()
-	}
 	// stopped ends the load (once) before the test returns or fails.
-	var stopOnce sync.Once
-	stopped := func() { stopOnce.Do(func() { close(stop); wg.Wait() }) }
-	t.Cleanup(stopped)
+	stopped := h.load(ctx, t, 6, func(cl, i int, rng *rand.Rand) {
+		key := keys[rng.IntN(len(keys))]
+		if rng.IntN(10) == 0 {
+			w := rng.IntN(2)
+			if writerDown[w].Load() {
+				w = 1 - w
+			}
+			registerOp(ctx, h, writers[w], bucket, key, cl, i, true)
+			return
+		}
+		r := 2 // n2, the holder, for three reads in four
+		if rng.IntN(4) == 0 {
+			r = rng.IntN(2)
+			if writerDown[r].Load() {
+				r = 1 - r
+			}
+		}
+		registerOp(ctx, h, readers[r], bucket, key, cl, i, false)
+	})
 
 	h.waitOps(ctx, t, 80, "load before faults")
 	c2, err := n2.LeaseCounters(ctx)

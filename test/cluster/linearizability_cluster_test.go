@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,32 +33,18 @@ func TestLinearizableUnderKills(t *testing.T) {
 
 	h := newHistory()
 	down := make([]atomic.Bool, len(c.Nodes)) // nodes being killed and restarted
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for cl := 0; cl < 8; cl++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(cl), uint64(time.Now().UnixNano())))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key := keys[rng.IntN(len(keys))]
-				// Clients use the nodes that are up: a request to a node
-				// being killed is a write of unknown outcome, and dozens of
-				// those make porcupine's search too long to finish.
-				n := rng.IntN(len(clients))
-				for down[n].Load() {
-					n = (n + 1) % len(clients)
-				}
-				s3c := clients[n]
-				registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
-			}
-		}()
-	}
+	stopLoad := h.load(ctx, t, 8, func(cl, i int, rng *rand.Rand) {
+		key := keys[rng.IntN(len(keys))]
+		// Clients use the nodes that are up: a request to a node
+		// being killed is a write of unknown outcome, and dozens of
+		// those make porcupine's search too long to finish.
+		n := rng.IntN(len(clients))
+		for down[n].Load() {
+			n = (n + 1) % len(clients)
+		}
+		s3c := clients[n]
+		registerOp(ctx, h, s3c, bucket, key, cl, i, rng.IntN(2) == 0)
+	})
 
 	// Faults: kill -9 a node, let the load run, restart it; twice, on
 	// different nodes. Each phase waits for a number of completed operations,
@@ -76,8 +61,7 @@ func TestLinearizableUnderKills(t *testing.T) {
 		h.fault("kill -9 and restart "+victim.Name, start, h.now())
 		h.waitOps(ctx, t, 100, "load after restarting "+victim.Name)
 	}
-	close(stop)
-	wg.Wait()
+	stopLoad()
 	requireLinearizable(t, h, 2*time.Minute)
 }
 

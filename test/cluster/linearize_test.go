@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -93,6 +94,36 @@ type history struct {
 func newHistory() *history { return &history{start: time.Now()} }
 
 func (h *history) now() int64 { return int64(time.Since(h.start)) }
+
+// load runs clients goroutines, each calling op with its number, its
+// operation count and its own random source, until the returned stop is
+// called (it waits for them; later calls do nothing) or ctx is done. The
+// test's cleanup stops them too.
+func (h *history) load(ctx context.Context, t *testing.T, clients int, op func(cl, i int, rng *rand.Rand)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for cl := 0; cl < clients; cl++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cl), uint64(time.Now().UnixNano())))
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				op(cl, i, rng)
+			}
+		}()
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { close(done); wg.Wait() }) }
+	t.Cleanup(stop)
+	return stop
+}
 
 // waitOps waits until n more operations than now are recorded: test phases
 // wait for completed operations, not for a time.
