@@ -39,27 +39,22 @@ func (s *Store) Write(ctx context.Context, data []byte) (storage.Hash, error) {
 // under another block's address on this node; a remote replica checks it
 // and refuses the block.
 func (s *Store) WriteHashed(ctx context.Context, h storage.Hash, data []byte) error {
-	_, err := s.write(ctx, h, data)
-	return err
-}
-
-func (s *Store) write(ctx context.Context, h storage.Hash, data []byte) (storage.Hash, error) {
 	if err := ctx.Err(); err != nil {
-		return h, err
+		return err
 	}
 	sets := s.writeSets(h)
 	if len(sets) == 0 {
 		s.m.quorumFailures.Inc()
-		return h, fmt.Errorf("write block %s: %w: no replicas", h, ErrQuorum)
+		return fmt.Errorf("write block %s: %w: no replicas", h, ErrQuorum)
 	}
 	for _, set := range sets {
 		if set.Quorum < 1 {
 			s.m.quorumFailures.Inc()
-			return h, fmt.Errorf("write block %s: %w: write quorum %d", h, ErrQuorum, set.Quorum)
+			return fmt.Errorf("write block %s: %w: write quorum %d", h, ErrQuorum, set.Quorum)
 		}
 		if len(set.Nodes) < set.Quorum {
 			s.m.quorumFailures.Inc()
-			return h, fmt.Errorf("write block %s: %w: %d replicas, quorum %d", h, ErrQuorum, len(set.Nodes), set.Quorum)
+			return fmt.Errorf("write block %s: %w: %d replicas, quorum %d", h, ErrQuorum, len(set.Nodes), set.Quorum)
 		}
 	}
 	// Each node once; in[n] lists the sets it counts for.
@@ -130,7 +125,7 @@ func (s *Store) write(ctx context.Context, h storage.Hash, data []byte) (storage
 		select {
 		case r = <-results:
 		case <-ctx.Done():
-			return h, fmt.Errorf("write block %s: not stored by a quorum of replicas: %w", h, ctx.Err())
+			return fmt.Errorf("write block %s: not stored by a quorum of replicas: %w", h, ctx.Err())
 		}
 		if r.err == nil {
 			stored++
@@ -142,7 +137,7 @@ func (s *Store) write(ctx context.Context, h storage.Hash, data []byte) (storage
 			}
 			if short == 0 {
 				stopCancelOnCtx() // the rest may finish after ctx ends
-				return h, nil
+				return nil
 			}
 			continue
 		}
@@ -157,7 +152,7 @@ func (s *Store) write(ctx context.Context, h storage.Hash, data []byte) (storage
 		}
 	}
 	s.m.quorumFailures.Inc()
-	return h, fmt.Errorf("write block %s: %w (%d of %d replicas stored it): %w", h, ErrQuorum, stored, len(nodes), errors.Join(errs...))
+	return fmt.Errorf("write block %s: %w (%d of %d replicas stored it): %w", h, ErrQuorum, stored, len(nodes), errors.Join(errs...))
 }
 
 // writeSets returns the replica sets a write of h must reach.

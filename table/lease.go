@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 
 // Read leases let a replica answer reads from its own copy, with no round
 // trip, while staying as consistent as a quorum read (docs/architecture.md,
-// "Reads take one round trip"). In short, with replication factor 3:
+// "Reads from the local copy under read leases"). In short, with replication factor 3:
 //
 //   - A holder H asks the other storage nodes for a lease every L/4. A
 //     grantor G records the grant on its clock, for L; H counts it from
@@ -197,10 +198,7 @@ func (l *Leases) grant(h cluster.NodeID) (epoch, bool) {
 // listed here or starts an epoch whose catch-up sync sees that answer.
 func (l *Leases) holders() Holders {
 	now := l.now()
-	var h Holders
-	if end := l.started.Add(l.cfg.Duration); now.Before(end) {
-		h.All = end.Sub(now)
-	}
+	h := Holders{All: l.restartLeft(now)}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for id, g := range l.granted {
@@ -211,16 +209,22 @@ func (l *Leases) holders() Holders {
 	return h
 }
 
+// restartLeft returns how long, from now, every replica still counts as a
+// holder because this node started less than a lease ago (0 after that).
+func (l *Leases) restartLeft(now time.Time) time.Duration {
+	if end := l.started.Add(l.cfg.Duration); now.Before(end) {
+		return end.Sub(now)
+	}
+	return 0
+}
+
 // revoke ends holder h's run of grants: it gets no grant for a while, and
 // then one of a new epoch. It returns how long the grant it holds may
 // still run (and, right after a restart, the rest of the time every
 // replica counts as a holder).
 func (l *Leases) revoke(h cluster.NodeID) time.Duration {
 	now := l.now()
-	var left time.Duration
-	if end := l.started.Add(l.cfg.Duration); now.Before(end) {
-		left = end.Sub(now)
-	}
+	left := l.restartLeft(now)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	g := l.granted[h]
@@ -316,14 +320,14 @@ func (l *Leases) validLocked(g cluster.NodeID, now time.Time) (heldLease, bool) 
 // of a lease that runs, from one of p's other replicas.
 func (l *Leases) Readable(p uint8) bool {
 	ids, v, ok := l.cfg.Replicas(p)
-	if !ok || !containsNode(ids, l.cfg.Self) {
+	if !ok || !slices.Contains(ids, l.cfg.Self) {
 		return false
 	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	pl := l.parts[p]
-	if !pl.ok || pl.version != v || !containsNode(ids, pl.grantor) || pl.gen != l.dirty.generation(p) {
+	if !pl.ok || pl.version != v || !slices.Contains(ids, pl.grantor) || pl.gen != l.dirty.generation(p) {
 		return false
 	}
 	h, ok := l.validLocked(pl.grantor, now)
@@ -336,7 +340,7 @@ func (l *Leases) Readable(p uint8) bool {
 // catch-up sync due before the next one settles every value.
 func (l *Leases) applies(p uint8) bool {
 	ids, _, ok := l.cfg.Replicas(p)
-	return ok && containsNode(ids, l.cfg.Self)
+	return ok && slices.Contains(ids, l.cfg.Self)
 }
 
 // settleMarks is the number of dirty marks past which a partition is
@@ -354,7 +358,7 @@ func (l *Leases) catchUp(ctx context.Context) {
 			return
 		}
 		ids, v, ok := l.cfg.Replicas(part)
-		if !ok || !containsNode(ids, l.cfg.Self) || (l.Readable(part) && l.dirty.count(part) < settleMarks) {
+		if !ok || !slices.Contains(ids, l.cfg.Self) || (l.Readable(part) && l.dirty.count(part) < settleMarks) {
 			continue
 		}
 		g, e, ok := l.grantorFor(ids)
@@ -380,8 +384,8 @@ func (l *Leases) catchUp(ctx context.Context) {
 	}
 }
 
-// grantorFor picks, among ids, a node this node holds a running lease
-// from, preferring the one already used.
+// grantorFor picks, among ids, the first node this node holds a running
+// lease from.
 func (l *Leases) grantorFor(ids []cluster.NodeID) (cluster.NodeID, epoch, bool) {
 	now := l.now()
 	l.mu.Lock()
@@ -406,13 +410,4 @@ func (l *Leases) ReadablePartitions() int {
 		}
 	}
 	return n
-}
-
-func containsNode(ids []cluster.NodeID, id cluster.NodeID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -96,11 +96,7 @@ func (d *dirtyMarks) count(p uint8) int {
 }
 
 // partitionDirty reports whether a key of partition p carries a mark.
-func (d *dirtyMarks) partitionDirty(p uint8) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.perPart[p] > 0
-}
+func (d *dirtyMarks) partitionDirty(p uint8) bool { return d.count(p) > 0 }
 
 // settledOwn clears the mark of a key this node's own write, whose local
 // update had sequence number seq, brought to a quorum: only if no other

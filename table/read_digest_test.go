@@ -176,7 +176,7 @@ func TestGetDigestOldNodes(t *testing.T) {
 	}
 }
 
-// TestGetUnlessSameOnTheWire checks Remote.getUnlessSame against a new
+// TestGetUnlessSameOnTheWire checks Remote.getHolders with a digest against a new
 // node: the right digest gives Same, a wrong one the value, a missing key
 // not found.
 func TestGetUnlessSameOnTheWire(t *testing.T) {
@@ -189,13 +189,13 @@ func TestGetUnlessSameOnTheWire(t *testing.T) {
 		t.Fatalf("n1 value: %q %v", v, err)
 	}
 	r := NewRemote(c.ids[1], c.net.caller(c.ids[0]))
-	if got, same, err := r.getUnlessSame(ctx, "counters", []byte("b"), []byte("k"), valueDigest(v)); err != nil || !same || got != nil {
+	if got, same, _, err := r.getHolders(ctx, "counters", []byte("b"), []byte("k"), valueDigest(v)); err != nil || !same || got != nil {
 		t.Fatalf("right digest: %q same=%v %v", got, same, err)
 	}
-	if got, same, err := r.getUnlessSame(ctx, "counters", []byte("b"), []byte("k"), valueDigest([]byte("other"))); err != nil || same || !bytes.Equal(got, v) {
+	if got, same, _, err := r.getHolders(ctx, "counters", []byte("b"), []byte("k"), valueDigest([]byte("other"))); err != nil || same || !bytes.Equal(got, v) {
 		t.Fatalf("wrong digest: %q same=%v %v", got, same, err)
 	}
-	if got, same, err := r.getUnlessSame(ctx, "counters", []byte("b"), []byte("nope"), valueDigest(v)); err != nil || same || got != nil {
+	if got, same, _, err := r.getHolders(ctx, "counters", []byte("b"), []byte("nope"), valueDigest(v)); err != nil || same || got != nil {
 		t.Fatalf("missing key: %q same=%v %v", got, same, err)
 	}
 }

@@ -159,25 +159,14 @@ func (r *Remote) updateHolders(ctx context.Context, table string, values [][]byt
 
 // Get implements Node.
 func (r *Remote) Get(ctx context.Context, table string, pk, sk []byte) ([]byte, error) {
-	res, err := call[getReq, getRes](ctx, r.c, r.id, MethodGet, getReq{Table: table, PK: pk, SK: sk})
-	if err != nil || !res.Found {
-		return nil, err
-	}
-	if res.Value == nil {
-		return []byte{}, nil
-	}
-	return res.Value, nil
+	v, _, _, err := r.getHolders(ctx, table, pk, sk, nil)
+	return v, err
 }
 
-// getUnlessSame implements digestGetter. A node that does not know
-// getReq.Digest answers with the value, which is returned as usual.
-func (r *Remote) getUnlessSame(ctx context.Context, table string, pk, sk, d []byte) ([]byte, bool, error) {
-	v, same, _, err := r.getHolders(ctx, table, pk, sk, d)
-	return v, same, err
-}
-
-// getHolders implements leasedNode: Get, or getUnlessSame with a digest
-// d, with the holders of the node's grants.
+// getHolders implements leasedNode: Get or, with a digest d, a get that
+// answers same = true and no value when the node's copy has that digest
+// (a node that does not know getReq.Digest answers with the value, which
+// is returned as usual); with the holders of the node's grants.
 func (r *Remote) getHolders(ctx context.Context, table string, pk, sk, d []byte) ([]byte, bool, Holders, error) {
 	res, err := call[getReq, getRes](ctx, r.c, r.id, MethodGet, getReq{Table: table, PK: pk, SK: sk, Digest: d})
 	if err != nil {

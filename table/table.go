@@ -264,13 +264,20 @@ func (t *Table[E]) write(ctx context.Context, sets []WriteSet, values [][]byte) 
 	short := len(sets) // sets still below their quorum
 	var errs []error
 	hw := newHolderWait(t, nodes)
+	// take counts a successful answer in: its prior stamps, and the
+	// local replica's dirty marks to settle once the write counts.
+	take := func(a ack) {
+		if a.err == nil {
+			hw.marks = append(hw.marks, a.marks...)
+			prior.add(a, len(values))
+		}
+	}
 	for short > 0 {
 		select {
 		case a := <-results:
 			hw.answered(a.node, a.err == nil, a.holders)
+			take(a)
 			if a.err == nil {
-				hw.marks = append(hw.marks, a.marks...)
-				prior.add(a, len(values))
 				for _, si := range in[a.node] {
 					ok[si]++
 					if ok[si] == max(1, sets[si].Quorum) {
@@ -295,10 +302,7 @@ func (t *Table[E]) write(ctx context.Context, sets []WriteSet, values [][]byte) 
 	if err := hw.wait(ctx, func(ctx context.Context) (int, bool, Holders, error) {
 		select {
 		case a := <-results:
-			if a.err == nil {
-				hw.marks = append(hw.marks, a.marks...)
-				prior.add(a, len(values))
-			}
+			take(a)
 			return a.node, a.err == nil, a.holders, nil
 		case <-ctx.Done():
 			return 0, false, Holders{}, ctx.Err()
