@@ -55,10 +55,11 @@ func (d *dirtyMarks) current() uint64 {
 }
 
 // mark records that key (a storage key: its first byte is the partition)
-// of table was changed by a write of origin o, and returns the mark's
-// sequence number.
+// of table was changed by a write of origin o (not originSync: entries
+// pulled from another replica are not marked, Local.mark sees to it), and
+// returns the mark's sequence number.
 func (d *dirtyMarks) mark(table string, key []byte, o origin) uint64 {
-	if o == originSync || len(key) == 0 {
+	if len(key) == 0 {
 		return 0
 	}
 	d.mu.Lock()

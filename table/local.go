@@ -113,9 +113,6 @@ type Local struct {
 // with every answer. It must be called before l serves requests.
 func (l *Local) SetLeases(lz *Leases) { l.leases = lz }
 
-// Leases returns the leases set with SetLeases, or nil.
-func (l *Local) Leases() *Leases { return l.leases }
-
 // NewLocal returns the local node with the given id over db.
 func NewLocal(id string, db *storage.DB, log *slog.Logger) (*Local, error) {
 	l := &Local{id: id, db: db, log: log, now: time.Now, tables: map[string]localTable{}}
